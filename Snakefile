@@ -1,0 +1,14 @@
+"""biodl: deep learning on biological sequences, expression matrices and time courses."""
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_data_outputs(),

@@ -1,0 +1,78 @@
+"""Configuration checks that give one line naming the key, beyond what the schema says."""
+
+from __future__ import annotations
+
+import os
+
+import jsonschema
+import yaml
+
+from biodl.errors import InputError
+
+CLASS_TASKS = {"binary", "multiclass", "series_classification"}
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(part) for part in error.absolute_path) or "(top level)"
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The most specific error: descend into if/then and allOf contexts."""
+    while error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+    return error
+
+
+def describe_schema_error(error: jsonschema.ValidationError) -> str:
+    """Turn a jsonschema error into 'key.path: what is wrong'."""
+    error = _deepest(error)
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        known = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"{_key_path(error)}: unknown key {unknown[0]!r} (allowed: {known})"
+    return f"{_key_path(error)}: {error.message}"
+
+
+def check_config(config: dict, schema_path: str | os.PathLike, source: str = "config") -> None:
+    """Validate ``config`` against the schema and the cross-key rules; raise a one-line InputError."""
+    with open(schema_path, encoding="utf-8") as handle:
+        schema = yaml.safe_load(handle)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise InputError(f"{source}: {describe_schema_error(errors[0])}")
+    for name, dataset in config["datasets"].items():
+        problem = dataset_problem(dataset)
+        if problem:
+            raise InputError(f"{source}: datasets.{name}: {problem}")
+
+
+def dataset_problem(dataset: dict) -> str | None:
+    """The first rule a dataset's keys break that a schema cannot express, or None."""
+    task = dataset["task"]
+    columns = dataset.get("label_columns", ["label"])
+    split = dataset.get("split", {})
+    if task in CLASS_TASKS | {"per_position"} and len(columns) != 1:
+        return f"task {task!r} takes exactly one label column (label_columns: {columns})"
+    if task == "per_position" and not dataset.get("position_classes"):
+        return "task 'per_position' needs position_classes, e.g. 'HEC'"
+    if dataset["kind"] == "sequences" and task not in {"generation"} and not dataset.get("labels"):
+        return f"task {task!r} needs a labels file (key 'labels')"
+    length = dataset.get("length", {})
+    if length.get("mode") == "fixed" and "size" not in length:
+        return "length.mode 'fixed' needs length.size"
+    if split.get("by") == "time" and dataset["kind"] != "timecourse":
+        return "split.by 'time' applies to time courses only"
+    if split.get("homology") and dataset["kind"] != "sequences":
+        return "split.homology applies to sequence datasets only"
+    if split.get("valid", 0.1) + split.get("test", 0.2) >= 1:
+        return "split.valid + split.test must leave a training partition"
+    if split.get("by") == "time" and split.get("folds"):
+        return "split.folds cannot be combined with split.by 'time'"
+    return None
+
+
+def load_yaml(path: str | os.PathLike) -> dict:
+    """Read a YAML file into a dict."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}

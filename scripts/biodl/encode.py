@@ -1,0 +1,120 @@
+"""Token matrices, reverse complements and k-mer count profiles.
+
+Everything works on whole arrays (rows processed in blocks to bound memory);
+there is no per-base Python loop.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+from biodl.alphabets import PAD, Alphabet, complement_table
+
+PadSide = Literal["right", "left"]
+TrimSide = Literal["right", "left", "both"]
+ROW_BLOCK = 16384
+
+
+def token_matrix(
+    tokens: np.ndarray,
+    offsets: np.ndarray,
+    length: int | None = None,
+    pad: PadSide = "right",
+    trim: TrimSide = "right",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lay flat tokens out as an (N × L) uint8 matrix and return it with the kept lengths.
+
+    ``length=None`` pads every record to the longest one. Longer records lose
+    residues at the ``trim`` end(s); shorter ones get padding (token 0) at ``pad``.
+    """
+    lengths = np.diff(offsets)
+    width = int(lengths.max()) if length is None else int(length)
+    kept = np.minimum(lengths, width)
+    excess = lengths - kept
+    skip = {"right": np.zeros_like(excess), "left": excess, "both": excess // 2}[trim]
+    source_start = offsets[:-1] + skip
+    target_start = np.zeros_like(kept) if pad == "right" else width - kept
+    matrix = np.zeros((len(lengths), width), dtype=np.uint8)
+    columns = np.arange(width)
+    for first in range(0, len(lengths), ROW_BLOCK):
+        rows = slice(first, first + ROW_BLOCK)
+        shift = columns[None, :] - target_start[rows, None]
+        inside = (shift >= 0) & (shift < kept[rows, None])
+        matrix[rows][inside] = tokens[(source_start[rows, None] + shift)[inside]]
+    return matrix, kept.astype(np.int32)
+
+
+def position_matrix(
+    labels: list[str],
+    classes: str,
+    length: int,
+    pad: PadSide = "right",
+    trim: TrimSide = "right",
+) -> np.ndarray:
+    """Per-position label strings as an (N × L) uint8 matrix: class index + 1, 0 for padding."""
+    table = np.zeros(256, dtype=np.uint8)
+    for index, letter in enumerate(classes, start=1):
+        table[ord(letter)] = index
+    flat = np.frombuffer("".join(labels).encode("ascii"), dtype=np.uint8)
+    offsets = np.zeros(len(labels) + 1, dtype=np.int64)
+    np.cumsum([len(label) for label in labels], out=offsets[1:])
+    matrix, _ = token_matrix(table[flat], offsets, length, pad, trim)
+    return matrix
+
+
+def reverse_complement(matrix: np.ndarray, alphabet: Alphabet, pad: PadSide = "right") -> np.ndarray:
+    """Reverse complement of every row, keeping padding on the same side."""
+    complemented = complement_table(alphabet)[matrix]
+    lengths = np.count_nonzero(matrix != PAD, axis=1)
+    width = matrix.shape[1]
+    columns = np.arange(width)[None, :]
+    if pad == "right":
+        source = lengths[:, None] - 1 - columns
+    else:
+        source = (width - 1) - (columns - (width - lengths[:, None]))
+    inside = (source >= 0) & (source < width) & (matrix != PAD)
+    result = np.zeros_like(matrix)
+    rows = np.broadcast_to(np.arange(len(matrix))[:, None], matrix.shape)
+    result[inside] = complemented[rows[inside], source[inside]]
+    return result
+
+
+def kmer_counts(matrix: np.ndarray, k: int, alphabet_size: int) -> sp.csr_matrix:
+    """Sparse (N × alphabet_size**k) counts of k-mers over canonical letters.
+
+    Windows that touch padding or an ambiguity token are skipped. Column
+    ``c`` is the k-mer whose letters, in base ``alphabet_size``, spell ``c``.
+    """
+    n_rows, width = matrix.shape
+    n_windows = max(width - k + 1, 0)
+    blocks = []
+    for first in range(0, n_rows, ROW_BLOCK):
+        block = matrix[first : first + ROW_BLOCK].astype(np.int64) - 1
+        valid = (block >= 0) & (block < alphabet_size)
+        codes = np.zeros((len(block), n_windows), dtype=np.int64)
+        usable = np.ones((len(block), n_windows), dtype=bool)
+        for offset in range(k):
+            codes = codes * alphabet_size + block[:, offset : offset + n_windows]
+            usable &= valid[:, offset : offset + n_windows]
+        rows = np.broadcast_to(np.arange(len(block))[:, None], codes.shape)[usable]
+        counts = sp.coo_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, codes[usable])),
+            shape=(len(block), alphabet_size**k),
+        )
+        blocks.append(counts.tocsr())
+    if not blocks:
+        return sp.csr_matrix((0, alphabet_size**k), dtype=np.float32)
+    result = sp.vstack(blocks, format="csr")
+    result.sum_duplicates()
+    return result
+
+
+def kmer_names(k: int, letters: str) -> list[str]:
+    """Column names of :func:`kmer_counts` in order."""
+    names = [""]
+    for _ in range(k):
+        names = [prefix + letter for prefix in names for letter in letters]
+    return names

@@ -1,0 +1,263 @@
+"""The ingest stage: validate raw inputs and write the contract files that later stages read.
+
+Every function validates the whole input before it writes anything, and
+removes its outputs if writing fails, so bad input leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from biodl import encode
+from biodl.alphabets import get_alphabet
+from biodl.errors import InputError
+from biodl.io.expression import read_expression
+from biodl.io.fasta import FastaTokens, read_fasta
+from biodl.io.outputs import all_or_nothing, save_array, save_json, save_sparse, save_table
+from biodl.io.tables import check_unique_ids, line_of, read_text_table, reconcile_ids
+from biodl.io.timecourse import read_timecourses
+from biodl.labels import check_labels, check_position_labels
+
+Path = str | os.PathLike
+
+
+def read_sheet(
+    path: Path, id_column: str, label_columns: list[str], group_column: str | None
+) -> pd.DataFrame:
+    """Read a labels / sample / series sheet with unique ids and the declared columns."""
+    columns = [id_column, *label_columns, *([group_column] if group_column else [])]
+    table = read_text_table(path, columns)
+    check_unique_ids(table[id_column], path)
+    table[id_column] = table[id_column].str.strip()
+    return table
+
+
+def _sheet_in_order(
+    sheet: pd.DataFrame,
+    id_column: str,
+    ids: list[str],
+    sheet_path: Path,
+    ids_path: Path,
+    id_lines: list[int | None],
+) -> pd.DataFrame:
+    """Check that sheet and data name the same ids; return the sheet in data order."""
+    reconcile_ids(
+        ids,
+        ids_path,
+        id_lines,
+        sheet[id_column].tolist(),
+        sheet_path,
+        [line_of(i) for i in range(len(sheet))],
+    )
+    return sheet.set_index(id_column).loc[ids].reset_index()
+
+
+def _index_table(
+    ids: list[str], sheet: pd.DataFrame | None, label_columns: list[str], group_column: str | None
+) -> pd.DataFrame:
+    """The ids.tsv contract: id, label columns, optional group."""
+    index = pd.DataFrame({"id": ids})
+    if sheet is not None:
+        for column in label_columns:
+            index[column] = sheet[column].str.strip().to_numpy()
+        if group_column:
+            index["group"] = sheet[group_column].str.strip().to_numpy()
+    return index
+
+
+def ingest_sequences(
+    fasta: Path,
+    labels: Path | None,
+    outputs: dict[str, Path],
+    alphabet: str,
+    task: str,
+    id_column: str = "id",
+    label_columns: list[str] | None = None,
+    group_column: str | None = None,
+    allow_ambiguous: bool = False,
+    length: dict | None = None,
+    kmer_k: int = 4,
+    position_classes: str | None = None,
+) -> None:
+    """FASTA (+ labels TSV) → ids.tsv, tokens.npy, lengths.npy, kmers.npz, meta.json.
+
+    ``outputs`` maps those names (and ``positions`` for per-position tasks) to paths.
+    """
+    length = {"mode": "variable", "pad": "right", "trim": "right", **(length or {})}
+    label_columns = list(label_columns or [])
+    letters = get_alphabet(alphabet)
+    records = read_fasta(fasta, letters, allow_ambiguous)
+    _unique_fasta_ids(records)
+    sheet = None
+    classes: dict[str, list[str]] = {}
+    if labels is not None:
+        sheet = read_sheet(labels, id_column, label_columns, group_column)
+        sheet = _sheet_in_order(sheet, id_column, records.ids, labels, fasta, records.lines.tolist())
+        if task == "per_position":
+            for column in label_columns:
+                check_position_labels(
+                    sheet[column], sheet[id_column], records.lengths, position_classes, column, labels
+                )
+        else:
+            classes = check_labels(sheet, task, label_columns, labels, id_column)
+    elif task != "generation":
+        raise InputError(f"{fasta}: task {task!r} needs a labels file")
+    width = length.get("size") if length["mode"] == "fixed" else None
+    tokens, kept = encode.token_matrix(records.tokens, records.offsets, width, length["pad"], length["trim"])
+    kmers = encode.kmer_counts(tokens, kmer_k, letters.size)
+    index = _index_table(records.ids, sheet, label_columns, group_column)
+    index["length"] = records.lengths
+    meta = {
+        "kind": "sequences",
+        "task": task,
+        "alphabet": letters.name,
+        "vocabulary": letters.vocabulary(allow_ambiguous),
+        "pad_token": 0,
+        "length": {**length, "width": int(tokens.shape[1])},
+        "label_columns": label_columns,
+        "classes": classes,
+        "kmer": {"k": kmer_k, "letters": letters.letters},
+        "position_classes": position_classes,
+    }
+    paths = list(outputs.values())
+    with all_or_nothing(*paths):
+        save_table(outputs["ids"], index)
+        save_array(outputs["tokens"], tokens)
+        save_array(outputs["lengths"], kept)
+        save_sparse(outputs["kmers"], kmers)
+        if "positions" in outputs:
+            text = sheet[label_columns[0]].tolist()
+            save_array(
+                outputs["positions"],
+                encode.position_matrix(
+                    text, position_classes, tokens.shape[1], length["pad"], length["trim"]
+                ),
+            )
+        save_json(outputs["meta"], meta)
+
+
+def _unique_fasta_ids(records: FastaTokens) -> None:
+    seen: dict[str, int] = {}
+    for record, line in zip(records.ids, records.lines.tolist()):
+        if record in seen:
+            raise InputError(
+                f"{records.path}: record {record!r} (line {line}): duplicate id "
+                f"(first seen at line {seen[record]})"
+            )
+        seen[record] = line
+
+
+def ingest_expression(
+    matrix: Path,
+    samples: Path | None,
+    outputs: dict[str, Path],
+    task: str,
+    orientation: str = "genes_by_samples",
+    values: str = "counts",
+    layer: str | None = None,
+    id_column: str = "sample",
+    label_columns: list[str] | None = None,
+    group_column: str | None = None,
+) -> None:
+    """Expression matrix + sample sheet (or AnnData obs) → ids.tsv, matrix.npy, genes.tsv, meta.json."""
+    label_columns = list(label_columns or [])
+    data = read_expression(matrix, orientation, counts=values == "counts", layer=layer)
+    if samples is not None:
+        sheet = read_sheet(samples, id_column, label_columns, group_column)
+        sheet = _sheet_in_order(
+            sheet,
+            id_column,
+            data.samples,
+            samples,
+            matrix,
+            _sample_lines(matrix, orientation, len(data.samples)),
+        )
+        sheet_path = samples
+    elif data.obs is not None:
+        sheet = _obs_sheet(data.obs, data.samples, id_column, label_columns, group_column, matrix)
+        sheet_path = matrix
+    else:
+        raise InputError(f"{matrix}: a sample sheet is needed for the labels (set 'samples')")
+    classes = check_labels(sheet, task, label_columns, sheet_path, id_column)
+    index = _index_table(data.samples, sheet, label_columns, group_column)
+    meta = {
+        "kind": "expression",
+        "task": task,
+        "values": values,
+        "label_columns": label_columns,
+        "classes": classes,
+        "n_samples": len(data.samples),
+        "n_genes": len(data.genes),
+    }
+    with all_or_nothing(*outputs.values()):
+        save_table(outputs["ids"], index)
+        save_array(outputs["matrix"], data.values.astype(np.float32))
+        save_table(outputs["genes"], pd.DataFrame({"gene": data.genes}))
+        save_json(outputs["meta"], meta)
+
+
+def _sample_lines(matrix: Path, orientation: str, n_samples: int) -> list[int | None]:
+    """Line where each sample id appears in the matrix file (None for AnnData)."""
+    if str(matrix).endswith(".h5ad"):
+        return [None] * n_samples
+    if orientation == "genes_by_samples":
+        return [1] * n_samples
+    return [line_of(row) for row in range(n_samples)]
+
+
+def _obs_sheet(
+    obs: pd.DataFrame,
+    samples: list[str],
+    id_column: str,
+    label_columns: list[str],
+    group_column: str | None,
+    path: Path,
+) -> pd.DataFrame:
+    for column in [*label_columns, *([group_column] if group_column else [])]:
+        if column not in obs.columns:
+            raise InputError(f"{path}: obs has no column {column!r} (found: {', '.join(obs.columns)})")
+    sheet = obs.copy()
+    sheet.insert(0, id_column, samples)
+    return sheet
+
+
+def ingest_timecourse(
+    values: Path,
+    series: Path | None,
+    outputs: dict[str, Path],
+    task: str,
+    id_column: str = "series",
+    label_columns: list[str] | None = None,
+    group_column: str | None = None,
+) -> None:
+    """Long time-course table (+ series sheet) → ids.tsv, values.npy, times.tsv, genes.tsv, meta.json."""
+    label_columns = list(label_columns or [])
+    courses = read_timecourses(values)
+    sheet = None
+    classes: dict[str, list[str]] = {}
+    if series is not None:
+        sheet = read_sheet(series, id_column, label_columns, group_column)
+        sheet = _sheet_in_order(
+            sheet, id_column, courses.series, series, values, [None] * len(courses.series)
+        )
+        if task != "forecasting":
+            classes = check_labels(sheet, task, label_columns, series, id_column)
+    elif task != "forecasting":
+        raise InputError(f"{values}: task {task!r} needs a series sheet with labels")
+    index = _index_table(courses.series, sheet, label_columns, group_column)
+    meta = {
+        "kind": "timecourse",
+        "task": task,
+        "label_columns": label_columns,
+        "classes": classes,
+        "shape": list(courses.values.shape),
+    }
+    with all_or_nothing(*outputs.values()):
+        save_table(outputs["ids"], index)
+        save_array(outputs["values"], courses.values)
+        save_table(outputs["times"], pd.DataFrame({"time": courses.times}))
+        save_table(outputs["genes"], pd.DataFrame({"gene": courses.genes}))
+        save_json(outputs["meta"], meta)

@@ -1,0 +1,66 @@
+"""Writing contract files so that a failure leaves nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@contextmanager
+def all_or_nothing(*paths: str | os.PathLike) -> Iterator[None]:
+    """Create parent folders; if the block fails, remove every listed output."""
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            Path(path).unlink(missing_ok=True)
+        raise
+
+
+def save_array(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Save an array as ``.npy`` (readable with ``np.load(path, mmap_mode="r")``)."""
+    np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def save_sparse(path: str | os.PathLike, matrix: sp.spmatrix) -> None:
+    """Save a CSR matrix in ``scipy.sparse.save_npz`` layout with fixed zip timestamps.
+
+    ``save_npz`` stamps the current time into the archive, so two identical runs
+    would differ byte for byte; this writes the same members deterministically.
+    """
+    csr = sp.csr_matrix(matrix)
+    members = {
+        "indices": csr.indices,
+        "indptr": csr.indptr,
+        "format": np.array(b"csr"),
+        "shape": np.array(csr.shape),
+        "data": csr.data,
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in members.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
+def save_json(path: str | os.PathLike, payload: object) -> None:
+    """Save JSON with sorted keys and a trailing newline."""
+    Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def save_table(path: str | os.PathLike, table: pd.DataFrame) -> None:
+    """Save a tab-separated table without the index."""
+    table.to_csv(path, sep="\t", index=False, lineterminator="\n")

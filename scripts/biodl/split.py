@@ -1,0 +1,294 @@
+"""Leakage-free splits: stratified, grouped, homology-aware, and by time for time courses.
+
+Holdout splits use scikit-learn's ``StratifiedGroupKFold`` with K folds, K
+being the smallest number for which the valid and test fractions are whole
+numbers of folds; the first folds become test, the next valid, the rest
+train. K-fold splits use the same splitter with the configured K. Groups
+(a declared group column, homology clusters, or both merged) never cross
+partitions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold
+
+from biodl.errors import InputError
+from biodl.homology import HomologyResult, homology_groups, merge_groups
+from biodl.io.outputs import all_or_nothing, save_json, save_table
+
+Path = str | os.PathLike
+CLASS_TASKS = {"binary", "multiclass", "series_classification"}
+REGRESSION_BINS = 5
+RARE = "(rare combinations)"
+
+
+def fold_count_for(valid: float, test: float, largest: int = 100) -> int:
+    """Smallest K for which ``valid`` and ``test`` are (within 2 %) whole numbers of 1/K folds."""
+    for folds in range(2, largest + 1):
+        if all(abs(f * folds - round(f * folds)) <= 0.02 * max(f * folds, 1) for f in (valid, test)):
+            return folds
+    return largest
+
+
+def strata_for(index: pd.DataFrame, task: str, label_columns: list[str], needed: int) -> np.ndarray:
+    """The labels a split stratifies on: the class, the label combination, or target quantiles."""
+    if task in CLASS_TASKS:
+        return index[label_columns[0]].astype(str).to_numpy()
+    if task == "multilabel":
+        combos = index[label_columns].astype(str).agg("".join, axis=1)
+        counts = combos.map(combos.value_counts())
+        return combos.where(counts >= needed, RARE).to_numpy()
+    if task == "regression":
+        values = index[label_columns[0]].astype(float)
+        bins = max(1, min(REGRESSION_BINS, len(values) // max(needed, 1)))
+        return pd.qcut(values.rank(method="first"), bins, labels=False).astype(str).to_numpy()
+    return np.zeros(len(index), dtype=str)
+
+
+def check_class_sizes(
+    strata: np.ndarray, groups: np.ndarray, needed: int, what: str, source: Path, column: str
+) -> None:
+    """Every class needs at least ``needed`` groups (one per partition or fold)."""
+    frame = pd.DataFrame({"stratum": strata, "group": groups})
+    per_class = frame.groupby("stratum")["group"].agg(["size", "nunique"])
+    small = per_class[per_class["nunique"] < needed]
+    if len(small):
+        name, row = small.index[0], small.iloc[0]
+        in_groups = "" if row["size"] == row["nunique"] else f" in {row['nunique']} groups"
+        raise InputError(
+            f"{source}: class {name!r} of column {column!r} has {row['size']} records{in_groups}; "
+            f"a stratified {what} needs at least {needed}"
+        )
+
+
+def assign_folds(strata: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Fold index (0..folds-1) per item; groups stay whole, classes balanced across folds."""
+    if len(np.unique(groups)) < folds:
+        raise InputError(
+            f"only {len(np.unique(groups))} independent groups for {folds} folds; "
+            "lower the number of folds or relax the grouping"
+        )
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    fold = np.empty(len(strata), dtype=np.int64)
+    for index, (_, held_out) in enumerate(splitter.split(np.zeros(len(strata)), strata, groups)):
+        fold[held_out] = index
+    return fold
+
+
+def holdout_partitions(
+    strata: np.ndarray, groups: np.ndarray, valid: float, test: float, seed: int
+) -> np.ndarray:
+    """'train' / 'valid' / 'test' per item at the requested fractions."""
+    folds = fold_count_for(valid, test)
+    fold = assign_folds(strata, groups, folds, seed)
+    n_test, n_valid = round(test * folds), round(valid * folds)
+    partition = np.full(len(strata), "train", dtype=object)
+    partition[fold < n_test] = "test"
+    partition[(fold >= n_test) & (fold < n_test + n_valid)] = "valid"
+    return partition
+
+
+def time_partitions(n_times: int, valid: float, test: float, lookback: int, horizon: int) -> np.ndarray:
+    """Consecutive train | gap | valid | gap | test blocks of time points.
+
+    Each gap is ``lookback + horizon`` points, so no window of one partition
+    reaches into the next.
+    """
+    gap = lookback + horizon
+    n_test = round(test * n_times)
+    n_valid = round(valid * n_times)
+    n_train = n_times - n_test - n_valid - gap * ((n_valid > 0) + (n_test > 0))
+    shortest = min([n for n in (n_train, n_valid, n_test) if n > 0] or [0])
+    if n_train < gap or (0 < shortest < gap):
+        raise InputError(
+            f"{n_times} time points are too few for a time split with look-back {lookback}, "
+            f"horizon {horizon} and gaps of {gap}: every partition needs at least {gap} points"
+        )
+    blocks = [("train", n_train)]
+    if n_valid:
+        blocks += [("gap", gap), ("valid", n_valid)]
+    if n_test:
+        blocks += [("gap", gap), ("test", n_test)]
+    return np.concatenate([np.full(size, name, dtype=object) for name, size in blocks])
+
+
+def class_balance(index: pd.DataFrame, unit: Sequence, label_columns: list[str], task: str) -> pd.DataFrame:
+    """Count of items per partition (or fold) and class, with the number of groups."""
+    frame = pd.DataFrame({"partition": np.asarray(unit).astype(str)})
+    frame["group"] = index["group"].to_numpy() if "group" in index else index["id"].to_numpy()
+    if task in CLASS_TASKS or task == "multilabel":
+        rows = []
+        for column in label_columns:
+            per = frame.assign(label=index[column].astype(str).to_numpy())
+            counts = per.groupby(["partition", "label"]).size().rename("n").reset_index()
+            rows.append(counts.assign(column=column))
+        table = pd.concat(rows)
+        total = table.groupby(["column", "partition"])["n"].transform("sum")
+        table["fraction"] = (table["n"] / total).round(4)
+        return table[["column", "partition", "label", "n", "fraction"]]
+    summary = frame.groupby("partition").agg(n=("group", "size"), groups=("group", "nunique"))
+    return summary.reset_index()
+
+
+def groups_across(groups: np.ndarray, unit: np.ndarray) -> int:
+    """Number of groups whose members sit in more than one partition or fold."""
+    frame = pd.DataFrame({"group": groups, "unit": unit})
+    return int((frame.groupby("group")["unit"].nunique() > 1).sum())
+
+
+def write_split(
+    index_path: Path,
+    split_path: Path,
+    balance_path: Path,
+    report_path: Path,
+    task: str,
+    label_columns: list[str],
+    settings: dict,
+    source: Path,
+    tokens_path: Path | None = None,
+    vocabulary: str | None = None,
+    alphabet_size: int | None = None,
+    times_path: Path | None = None,
+    windows: dict | None = None,
+) -> None:
+    """Split the items of ``index_path`` and write split.tsv, the class balance and a report."""
+    index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)
+    if settings.get("by") == "time":
+        _write_time_split(index, times_path, split_path, balance_path, report_path, settings, windows or {})
+        return
+    groups, homology = _groups(index, settings, tokens_path, vocabulary, alphabet_size)
+    folds = settings.get("folds")
+    needed = folds or 1 + (settings["valid"] > 0) + (settings["test"] > 0)
+    what = f"{folds}-fold split" if folds else "train/valid/test split"
+    stratify = settings.get("stratify", True)
+    strata = strata_for(index, task, label_columns, needed) if stratify else np.zeros(len(index), str)
+    if stratify and task in CLASS_TASKS:
+        check_class_sizes(strata, groups, needed, what, source, label_columns[0])
+    if folds:
+        unit = assign_folds(strata, groups, folds, settings["seed"])
+        split = pd.DataFrame({"id": index["id"], "fold": unit})
+    else:
+        unit = holdout_partitions(strata, groups, settings["valid"], settings["test"], settings["seed"])
+        split = pd.DataFrame({"id": index["id"], "partition": unit})
+    report = {
+        "method": "k-fold" if folds else "holdout",
+        "settings": settings,
+        "n": len(index),
+        "sizes": {str(k): int(v) for k, v in pd.Series(unit).astype(str).value_counts().sort_index().items()},
+        "groups": len(np.unique(groups)),
+        "groups_across_partitions": groups_across(groups, np.asarray(unit).astype(str)),
+        "homology": _homology_report(homology, np.asarray(unit).astype(str), index["id"], settings),
+    }
+    with all_or_nothing(split_path, balance_path, report_path):
+        save_table(split_path, split)
+        save_table(balance_path, class_balance(index, unit, label_columns, task))
+        save_json(report_path, report)
+
+
+def _groups(
+    index: pd.DataFrame,
+    settings: dict,
+    tokens_path: Path | None,
+    vocabulary: str | None,
+    alphabet_size: int | None,
+) -> tuple[np.ndarray, HomologyResult | None]:
+    """Groups from the group column and/or homology clusters (each item alone otherwise)."""
+    labellings = [np.arange(len(index))]
+    if "group" in index:
+        labellings.append(pd.factorize(index["group"])[0])
+    homology = None
+    if settings.get("homology") and tokens_path is not None:
+        tokens = np.load(tokens_path)
+        options = settings["homology"]
+        homology = homology_groups(
+            tokens,
+            vocabulary,
+            options["identity"],
+            options["kmer"],
+            alphabet_size,
+            protein=alphabet_size > 4,
+        )
+        labellings.append(homology.groups)
+    return merge_groups(*labellings), homology
+
+
+def _homology_report(
+    homology: HomologyResult | None, unit: np.ndarray, ids: pd.Series, settings: dict
+) -> dict:
+    """Highest identity between items of different partitions among the aligned candidates."""
+    if homology is None:
+        return {"method": None}
+    pairs, identities = homology.pairs, homology.identities
+    crossing = unit[pairs[:, 0]] != unit[pairs[:, 1]] if len(pairs) else np.zeros(0, bool)
+    report = {
+        "method": "exact duplicates + MinHash LSH over k-mers (datasketch), confirmed by "
+        "global alignment with free end gaps (Biopython); identity = identical residues / "
+        "shorter length (cd-hit definition); single-linkage groups",
+        "identity_threshold": settings["homology"]["identity"],
+        "kmer": settings["homology"]["kmer"],
+        "lsh_jaccard_threshold": round(homology.lsh_threshold, 4),
+        "candidate_pairs_aligned": len(pairs),
+        "max_identity_across_partitions": None,
+        "closest_pair_across_partitions": None,
+    }
+    if crossing.any():
+        best = int(np.argmax(np.where(crossing, identities, -1)))
+        i, j = pairs[best]
+        report["max_identity_across_partitions"] = round(float(identities[best]), 4)
+        report["closest_pair_across_partitions"] = [ids.iat[i], ids.iat[j]]
+    return report
+
+
+def _write_time_split(
+    index: pd.DataFrame,
+    times_path: Path,
+    split_path: Path,
+    balance_path: Path,
+    report_path: Path,
+    settings: dict,
+    windows: dict,
+) -> None:
+    times = pd.read_csv(times_path, sep="\t")["time"].to_numpy()
+    lookback, horizon = windows.get("lookback", 1), windows.get("horizon", 1)
+    unit = time_partitions(len(times), settings["valid"], settings["test"], lookback, horizon)
+    split = pd.DataFrame({"id": [f"{t:g}" for t in times], "partition": unit})
+    sizes = split["partition"].value_counts().sort_index()
+    report = {
+        "method": "by time",
+        "settings": settings,
+        "n": len(times),
+        "series": len(index),
+        "gap": lookback + horizon,
+        "sizes": {str(k): int(v) for k, v in sizes.items()},
+        "homology": {"method": None},
+    }
+    with all_or_nothing(split_path, balance_path, report_path):
+        save_table(split_path, split)
+        save_table(balance_path, sizes.rename("n").rename_axis("partition").reset_index())
+        save_json(report_path, report)
+
+
+def split_units(split_path: Path) -> list[str]:
+    """Names of the train/valid/test assignments a split file defines: 'holdout' or 'fold0'.."""
+    split = pd.read_csv(split_path, sep="\t", dtype=str, keep_default_na=False)
+    if "fold" in split:
+        return [f"fold{k}" for k in sorted(split["fold"].astype(int).unique())]
+    return ["holdout"]
+
+
+def read_partitions(split_path: Path, unit: str) -> pd.DataFrame:
+    """id → partition for one unit; in fold k, fold k is test and fold k+1 (mod K) is valid."""
+    split = pd.read_csv(split_path, sep="\t", dtype=str, keep_default_na=False)
+    if unit == "holdout":
+        return split[["id", "partition"]]
+    fold = split["fold"].astype(int).to_numpy()
+    k, n_folds = int(unit.removeprefix("fold")), int(fold.max()) + 1
+    partition = np.full(len(fold), "train", dtype=object)
+    partition[fold == (k + 1) % n_folds] = "valid"
+    partition[fold == k] = "test"
+    return pd.DataFrame({"id": split["id"], "partition": partition})

@@ -1,0 +1,160 @@
+"""Where every file of the workflow lands, computed once from the config.
+
+The Snakefile asks this class for output patterns and targets, so paths are
+spelled in one place and input functions never read data files.
+"""
+
+from __future__ import annotations
+
+import re
+
+NEVER_MATCHES = "(?!x)x"
+INGEST_FILES = {
+    "sequences": {
+        "ids": "ids.tsv",
+        "tokens": "tokens.npy",
+        "lengths": "lengths.npy",
+        "kmers": "kmers.npz",
+        "meta": "meta.json",
+    },
+    "expression": {"ids": "ids.tsv", "matrix": "matrix.npy", "genes": "genes.tsv", "meta": "meta.json"},
+    "timecourse": {
+        "ids": "ids.tsv",
+        "values": "values.npy",
+        "times": "times.tsv",
+        "genes": "genes.tsv",
+        "meta": "meta.json",
+    },
+}
+SPLIT_FILES = {"split": "split.tsv", "balance": "balance.tsv", "report": "report.json"}
+FEATURE_FILES = {
+    "expression": {"features": "features.npy", "genes": "genes.tsv", "params": "params.json"},
+    "timecourse": {"values": "values.npy", "params": "params.json"},
+}
+
+
+class Layout:
+    """Paths and targets of the data stages for one config."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.results = config.get("results", "results")
+
+    def datasets(self, kind: str | None = None, task: str | None = None) -> list[str]:
+        """Dataset names, optionally only those of one kind and/or task."""
+        return [
+            name
+            for name, settings in self.config["datasets"].items()
+            if (kind is None or settings["kind"] == kind) and (task is None or settings["task"] == task)
+        ]
+
+    def pattern_for(
+        self, kind: str | None = None, task: str | None = None, exclude_task: str | None = None
+    ) -> str:
+        """Wildcard regex matching exactly the chosen dataset names."""
+        names = [
+            n
+            for n in self.datasets(kind, task)
+            if exclude_task is None or self.config["datasets"][n]["task"] != exclude_task
+        ]
+        return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
+
+    def units(self, dataset: str) -> list[str]:
+        """Split units: 'holdout', or 'fold0'..'fold{K-1}' for a K-fold split."""
+        folds = self.config["datasets"][dataset].get("split", {}).get("folds")
+        return [f"fold{k}" for k in range(folds)] if folds else ["holdout"]
+
+    def ingest(self, kind: str, dataset: str = "{dataset}", per_position: bool = False) -> dict[str, str]:
+        """Ingest outputs of a dataset of ``kind``."""
+        files = dict(INGEST_FILES[kind])
+        if per_position:
+            files["positions"] = "positions.npy"
+        return {key: f"{self.results}/{dataset}/ingest/{name}" for key, name in files.items()}
+
+    def split(self, dataset: str = "{dataset}") -> dict[str, str]:
+        """Split outputs of a dataset."""
+        return {key: f"{self.results}/{dataset}/split/{name}" for key, name in SPLIT_FILES.items()}
+
+    def features(self, kind: str, dataset: str = "{dataset}", unit: str = "{unit}") -> dict[str, str]:
+        """Feature outputs of one split unit (expression and time courses only)."""
+        return {
+            key: f"{self.results}/{dataset}/features/{unit}/{name}"
+            for key, name in FEATURE_FILES[kind].items()
+        }
+
+    def log(self, stage: str, dataset: str = "{dataset}", unit: str | None = None) -> str:
+        """Log file of a rule."""
+        return f"logs/{dataset}/{stage}{'.' + unit if unit else ''}.log"
+
+    def bench(self, stage: str, dataset: str = "{dataset}", unit: str | None = None) -> str:
+        """``benchmark:`` file of a rule."""
+        return f"logs/bench/{dataset}/{stage}{'.' + unit if unit else ''}.tsv"
+
+    def data_targets(self) -> list[str]:
+        """Every ingest, split and feature file of every dataset."""
+        targets: list[str] = []
+        for name, settings in self.config["datasets"].items():
+            kind = settings["kind"]
+            per_position = settings["task"] == "per_position"
+            targets += self.ingest(kind, name, per_position).values()
+            targets += self.split(name).values()
+            if kind in FEATURE_FILES:
+                for unit in self.units(name):
+                    targets += self.features(kind, name, unit).values()
+        return targets
+
+
+LABEL_KEYS = ("id_column", "label_columns", "group_column")
+
+
+def ingest_arguments(settings: dict) -> dict:
+    """Keyword arguments of the ingest function for one dataset's config."""
+    kind = settings["kind"]
+    common = {key: settings[key] for key in LABEL_KEYS if key in settings}
+    common["task"] = settings["task"]
+    if kind == "sequences":
+        return {
+            **common,
+            "alphabet": settings["alphabet"],
+            "allow_ambiguous": settings.get("allow_ambiguous", False),
+            "length": settings.get("length", {}),
+            "kmer_k": settings.get("kmers", {}).get("k", 4),
+            "position_classes": settings.get("position_classes"),
+        }
+    if kind == "expression":
+        return {
+            **common,
+            "orientation": settings.get("orientation", "genes_by_samples"),
+            "values": settings.get("values", "counts"),
+            "layer": settings.get("layer"),
+        }
+    return common
+
+
+def label_source(settings: dict) -> str:
+    """The user's file that holds the labels, named in split errors."""
+    kind = settings["kind"]
+    key = {"sequences": "labels", "expression": "samples", "timecourse": "series"}[kind]
+    return settings.get(key) or settings.get(
+        {"sequences": "fasta", "expression": "matrix", "timecourse": "values"}[kind]
+    )
+
+
+def split_arguments(settings: dict) -> dict:
+    """Keyword arguments of :func:`biodl.split.write_split` besides the paths."""
+    from biodl.alphabets import get_alphabet
+
+    arguments = {
+        "task": settings["task"],
+        "label_columns": settings.get("label_columns", ["label"])
+        if settings["task"] not in {"generation", "forecasting"}
+        else [],
+        "settings": settings.get("split", {}),
+        "source": label_source(settings),
+        "windows": settings.get("windows"),
+    }
+    if settings["kind"] == "sequences":
+        alphabet = get_alphabet(settings["alphabet"])
+        arguments["vocabulary"] = alphabet.vocabulary(settings.get("allow_ambiguous", False))
+        arguments["alphabet_size"] = alphabet.size
+    return arguments

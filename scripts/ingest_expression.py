@@ -1,0 +1,11 @@
+from biodl.cli import run_step
+from biodl.ingest import ingest_expression
+
+run_step(
+    snakemake.log[0],
+    ingest_expression,
+    matrix=snakemake.input.matrix,
+    samples=snakemake.input.get("samples"),
+    outputs=dict(snakemake.output.items()),
+    **snakemake.params.arguments,
+)

@@ -1,0 +1,11 @@
+from biodl.cli import run_step
+from biodl.ingest import ingest_sequences
+
+run_step(
+    snakemake.log[0],
+    ingest_sequences,
+    fasta=snakemake.input.fasta,
+    labels=snakemake.input.get("labels"),
+    outputs=dict(snakemake.output.items()),
+    **snakemake.params.arguments,
+)

@@ -1,0 +1,11 @@
+from biodl.cli import run_step
+from biodl.ingest import ingest_timecourse
+
+run_step(
+    snakemake.log[0],
+    ingest_timecourse,
+    values=snakemake.input["values"],
+    series=snakemake.input.get("series"),
+    outputs=dict(snakemake.output.items()),
+    **snakemake.params.arguments,
+)

@@ -1,0 +1,14 @@
+from biodl.cli import run_step
+from biodl.split import write_split
+
+run_step(
+    snakemake.log[0],
+    write_split,
+    index_path=snakemake.input.ids,
+    tokens_path=snakemake.input.get("tokens"),
+    times_path=snakemake.input.get("times"),
+    split_path=snakemake.output.split,
+    balance_path=snakemake.output.balance,
+    report_path=snakemake.output.report,
+    **snakemake.params.arguments,
+)
