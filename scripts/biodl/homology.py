@@ -64,7 +64,7 @@ def make_aligner(protein: bool) -> PairwiseAligner:
     else:
         aligner.match_score, aligner.mismatch_score = 2, -3
         aligner.open_gap_score, aligner.extend_gap_score = -5, -2
-    aligner.target_end_gap_score = aligner.query_end_gap_score = 0
+    aligner.end_insertion_score = aligner.end_deletion_score = 0
     return aligner
 
 

@@ -40,15 +40,20 @@ def read_expression(
 
 def _read_delimited(path: str | os.PathLike, orientation: Orientation) -> ExpressionMatrix:
     try:
-        table = pd.read_csv(path, sep=delimiter_for(path), dtype=str, keep_default_na=False, na_filter=False)
+        # header=None keeps duplicated column names as written (pandas would rename them).
+        raw = pd.read_csv(
+            path, sep=delimiter_for(path), dtype=str, keep_default_na=False, na_filter=False, header=None
+        )
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: file is empty") from None
+    table = raw.iloc[1:].reset_index(drop=True)
+    table.columns = [str(c).strip() for c in raw.iloc[0]]
     if table.empty or table.shape[1] < 2:
         raise InputError(f"{path}: file is empty (no rows or no value columns)")
     row_ids = table.iloc[:, 0].str.strip()
     row_kind = "gene" if orientation == "genes_by_samples" else "sample"
     check_unique_ids(row_ids, path, f"{row_kind} id")
-    column_ids = pd.Series([str(c).strip() for c in table.columns[1:]])
+    column_ids = pd.Series(table.columns[1:])
     _check_unique_columns(column_ids, path, "sample" if row_kind == "gene" else "gene")
     cells = table.iloc[:, 1:]
     values = _parse_numbers(cells, row_ids, path)

@@ -31,7 +31,8 @@ def all_or_nothing(*paths: str | os.PathLike) -> Iterator[None]:
 
 def save_array(path: str | os.PathLike, array: np.ndarray) -> None:
     """Save an array as ``.npy`` (readable with ``np.load(path, mmap_mode="r")``)."""
-    np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+    with open(path, "wb") as handle:  # a handle, so numpy never appends '.npy' to the name
+        np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def save_sparse(path: str | os.PathLike, matrix: sp.spmatrix) -> None:

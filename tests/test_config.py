@@ -1,0 +1,90 @@
+"""The config: schema with defaults, typos rejected by name, cross-key rules."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from biodl.config import check_config
+from biodl.errors import InputError
+
+
+@pytest.fixture
+def demo(root):
+    return yaml.safe_load((root / "config/config.yaml").read_text())
+
+
+@pytest.fixture
+def schema(root):
+    return root / "config/schema.yaml"
+
+
+def test_demo_config_is_valid_and_gets_defaults(demo, schema):
+    check_config(demo, schema)
+    validate(demo, str(schema))
+    dataset = demo["datasets"]["dna_regression"]
+    assert dataset["split"] == {
+        "valid": 0.1,
+        "test": 0.2,
+        "folds": None,
+        "stratify": True,
+        "seed": 0,
+        "by": "items",
+    }
+    assert dataset["length"] == {"mode": "variable", "pad": "right", "trim": "right"}
+    assert dataset["allow_ambiguous"] is False
+    assert demo["resources"]["ingest"]["threads"] == 1
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["datasets"]["dna_binary"]["length"].update(lenght=3),
+            "config: datasets.dna_binary.length: unknown key 'lenght' (allowed: mode, pad, size, trim)",
+        ),
+        (
+            lambda c: c["datasets"]["dna_binary"].update(fatsa="x.fa"),
+            "config: datasets.dna_binary: unknown key 'fatsa'",
+        ),
+        (lambda c: c.update(seed=[1]), "config: (top level): unknown key 'seed'"),
+        (
+            lambda c: c["datasets"]["dna_binary"].update(alphabet="dan"),
+            "config: datasets.dna_binary.alphabet: 'dan' is not one of ['dna', 'rna', 'protein']",
+        ),
+        (
+            lambda c: c["datasets"]["expression"].update(kind="expresion"),
+            "config: datasets.expression.kind: 'expresion' is not one of ['sequences', 'expression', 'timecourse']",
+        ),
+        (
+            lambda c: c["datasets"]["dna_binary"]["split"].update(test=0.9),
+            "config: datasets.dna_binary.split.test: 0.9 is greater than the maximum of 0.5",
+        ),
+        (
+            lambda c: c["datasets"]["protein_ss"].pop("position_classes"),
+            "config: datasets.protein_ss: task 'per_position' needs position_classes, e.g. 'HEC'",
+        ),
+        (
+            lambda c: c["datasets"]["dna_binary"].update(label_columns=["a", "b"]),
+            "config: datasets.dna_binary: task 'binary' takes exactly one label column (label_columns: ['a', 'b'])",
+        ),
+        (
+            lambda c: c["datasets"]["dna_binary"]["length"].pop("size"),
+            "config: datasets.dna_binary: length.mode 'fixed' needs length.size",
+        ),
+        (
+            lambda c: c["datasets"]["expression"].update(split={"homology": {"identity": 0.9}}),
+            "config: datasets.expression: split.homology applies to sequence datasets only",
+        ),
+    ],
+)
+def test_config_errors_name_the_key(demo, schema, edit, message):
+    config = copy.deepcopy(demo)
+    edit(config)
+    with pytest.raises(InputError) as error:
+        check_config(config, schema)
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
