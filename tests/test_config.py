@@ -6,10 +6,9 @@ import copy
 
 import pytest
 import yaml
-from snakemake.utils import validate
-
 from biodl.config import check_config
 from biodl.errors import InputError
+from snakemake.utils import validate
 
 
 @pytest.fixture
@@ -57,7 +56,8 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         ),
         (
             lambda c: c["datasets"]["expression"].update(kind="expresion"),
-            "config: datasets.expression.kind: 'expresion' is not one of ['sequences', 'expression', 'timecourse']",
+            "config: datasets.expression.kind: 'expresion' is not one of "
+            "['sequences', 'expression', 'timecourse']",
         ),
         (
             lambda c: c["datasets"]["dna_binary"]["split"].update(test=0.9),
@@ -69,7 +69,8 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         ),
         (
             lambda c: c["datasets"]["dna_binary"].update(label_columns=["a", "b"]),
-            "config: datasets.dna_binary: task 'binary' takes exactly one label column (label_columns: ['a', 'b'])",
+            "config: datasets.dna_binary: task 'binary' takes exactly one label column "
+            "(label_columns: ['a', 'b'])",
         ),
         (
             lambda c: c["datasets"]["dna_binary"]["length"].pop("size"),

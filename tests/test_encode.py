@@ -6,7 +6,6 @@ from itertools import product
 
 import numpy as np
 import pytest
-
 from biodl.alphabets import DNA, decode
 from biodl.encode import kmer_counts, kmer_names, position_matrix, reverse_complement, token_matrix
 

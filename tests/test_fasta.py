@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from Bio import SeqIO
-from conftest import write
-
 from biodl.alphabets import DNA, PROTEIN, RNA, decode, lookup_table
 from biodl.errors import InputError
 from biodl.io.fasta import read_fasta
+from conftest import write
 
 
 def test_tokens_on_hand_written_records(tmp_path):
@@ -40,7 +39,7 @@ def test_gzipped_file_reads_like_plain(tmp_path):
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 16, 1 << 20])
 def test_chunk_size_does_not_change_the_result(tmp_path, chunk):
     rng = np.random.default_rng(0)
-    records = [("r%d" % i, "".join(rng.choice(list("ACGT"), size=rng.integers(1, 90)))) for i in range(40)]
+    records = [(f"r{i}", "".join(rng.choice(list("ACGT"), size=rng.integers(1, 90)))) for i in range(40)]
     text = "".join(
         f">{n}\n" + "\n".join(s[i : i + 13] for i in range(0, len(s), 13)) + "\n" for n, s in records
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_no_outputs, write
-
 from biodl.errors import InputError
 from biodl.ingest import ingest_expression
+from conftest import assert_no_outputs, write
 
 MATRIX = "gene\tS1\tS2\tS3\tS4\ng1\t1\t2\t3\t4\ng2\t0\t5\t0\t7\ng3\t9\t9\t9\t9\n"
 SHEET = "sample\tlabel\tpatient\nS1\tA\tp1\nS2\tB\tp1\nS3\tA\tp2\nS4\tB\tp2\n"

@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import assert_no_outputs, write
-
 from biodl.errors import InputError
 from biodl.ingest import ingest_sequences
+from conftest import assert_no_outputs, write
 
 FASTA = ">a\nACGTAC\n>b\nGGGA\n>c\nTTACG\n>d\nCCCC\n"
 LABELS = "id\tlabel\na\tpos\nb\tneg\nc\tpos\nd\tneg\n"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_no_outputs, write
-
 from biodl.errors import InputError
 from biodl.ingest import ingest_timecourse
+from conftest import assert_no_outputs, write
 
 
 def long_table(series=("s1", "s2"), times=(0, 1, 2), genes=("g1", "g2")):
@@ -57,12 +56,13 @@ def test_series_sheet_gives_labels(tmp_path):
 def test_bad_timecourses(tmp_path):
     cases = [
         (
-            long_table() + ["s1\t1\tg2\t5"],
+            [*long_table(), "s1\t1\tg2\t5"],
             "{path}: record 's1' (line 14): duplicated time point 1 for gene 'g2' (first at line 5)",
         ),
         (
             long_table(series=("s1",)) + long_table(series=("s2",), times=(0, 1, 2, 3))[1:],
-            "{path}: series 's2' has 4 time points but series 's1' has 3; all series must have the same length",
+            "{path}: series 's2' has 4 time points but series 's1' has 3; "
+            "all series must have the same length",
         ),
         (long_table(times=(0, 1, 3)), "{path}: series 's1' is irregularly sampled (step 1 then 2 at time 1)"),
         (

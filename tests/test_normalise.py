@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pandas as pd
-
 from biodl.features import write_expression_features, write_timecourse_features
 from biodl.io.outputs import save_array
 from biodl.normalise import apply_expression, fit_expression

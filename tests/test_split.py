@@ -7,8 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write
-
 from biodl.alphabets import DNA
 from biodl.errors import InputError
 from biodl.homology import homology_groups
@@ -21,6 +19,7 @@ from biodl.split import (
     time_partitions,
     write_split,
 )
+from conftest import write
 
 SETTINGS = {"valid": 0.1, "test": 0.2, "folds": None, "stratify": True, "seed": 0, "by": "items"}
 
