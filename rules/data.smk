@@ -81,7 +81,15 @@ rule split:
     input:
         unpack(split_inputs),
     output:
-        **layout.split(),
+        split=layout.split()["split"],
+        balance=report(
+            layout.split()["balance"],
+            caption="../report/split_balance.rst",
+            category="Data",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "table": "split balance"},
+        ),
+        report=layout.split()["report"],
     log:
         layout.log("split"),
     benchmark:

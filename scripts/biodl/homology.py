@@ -46,6 +46,16 @@ def lsh_threshold(identity: float, k: int) -> float:
     return max(MIN_LSH_THRESHOLD, 0.5 * shared / (2 - shared))
 
 
+def identity_floor(threshold: float, k: int) -> float:
+    """Identity at which evenly spread substitutions give a k-mer Jaccard of ``threshold``.
+
+    Pairs below this identity may escape the candidate search; above it they
+    are proposed with high probability.
+    """
+    shared = 2 * threshold / (1 + threshold)
+    return shared ** (1 / k)
+
+
 def _kmer_sets(matrix: np.ndarray, k: int, alphabet_size: int) -> list[np.ndarray]:
     """Distinct k-mer codes of each row (windows over padding or ambiguity skipped)."""
     from biodl.encode import kmer_counts
@@ -75,7 +85,11 @@ def pair_identity(aligner: PairwiseAligner, first: str, second: str) -> float:
 
 
 def candidate_pairs(matrix: np.ndarray, k: int, alphabet_size: int, threshold: float) -> np.ndarray:
-    """Pairs (i < j) whose MinHash estimate of k-mer Jaccard may reach ``threshold``."""
+    """Pairs (i < j) whose MinHash estimate of k-mer Jaccard reaches ``threshold``.
+
+    LSH banding proposes pairs; the sketches' own Jaccard estimate then drops
+    the banding's false positives before any alignment is paid for.
+    """
     sketches = MinHash.bulk(
         _kmer_sets(matrix, k, alphabet_size), num_perm=NUM_PERM, seed=SKETCH_SEED, hashfunc=int
     )
@@ -83,7 +97,8 @@ def candidate_pairs(matrix: np.ndarray, k: int, alphabet_size: int, threshold: f
     found: set[tuple[int, int]] = set()
     for item, sketch in enumerate(sketches):
         for other in index.query(sketch):
-            found.add((other, item))
+            if sketches[other].jaccard(sketch) >= threshold:
+                found.add((other, item))
         index.insert(item, sketch)
     return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
 

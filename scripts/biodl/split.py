@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from biodl.errors import InputError
-from biodl.homology import HomologyResult, homology_groups, merge_groups
+from biodl.homology import HomologyResult, homology_groups, identity_floor, merge_groups
 from biodl.io.outputs import all_or_nothing, save_json, save_table
 
 Path = str | os.PathLike
@@ -232,6 +232,9 @@ def _homology_report(
         "identity_threshold": settings["homology"]["identity"],
         "kmer": settings["homology"]["kmer"],
         "lsh_jaccard_threshold": round(homology.lsh_threshold, 4),
+        "candidate_identity_floor": round(
+            identity_floor(homology.lsh_threshold, settings["homology"]["kmer"]), 4
+        ),
         "candidate_pairs_aligned": len(pairs),
         "max_identity_across_partitions": None,
         "closest_pair_across_partitions": None,

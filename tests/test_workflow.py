@@ -1,0 +1,138 @@
+"""The workflow through Snakemake: planning, lint, the demo end to end, and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, write
+
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+WORKFLOW_PARTS = ["Snakefile", "rules", "config", "scripts", "envs", "profiles", "resources"]
+
+
+def copy_workflow(target: Path) -> Path:
+    """A copy of the workflow as a fresh clone would have it."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in WORKFLOW_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target / part)
+    return target
+
+
+def snakemake(workdir: Path, *arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SNAKEMAKE, *arguments], cwd=workdir, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def edit_config(workdir: Path, change) -> None:
+    path = workdir / "config/config.yaml"
+    config = yaml.safe_load(path.read_text())
+    change(config)
+    path.write_text(yaml.safe_dump(config))
+
+
+def test_dry_run_plans_every_dataset(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    result = snakemake(workdir, "-n", "--quiet", "rules")
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    for rule in (
+        "ingest_sequences",
+        "ingest_per_position_sequences",
+        "ingest_expression",
+        "ingest_timecourse",
+        "split",
+        "features_expression",
+        "features_timecourse",
+    ):
+        assert rule in result.stdout
+    plan = snakemake(workdir, "-n", "--summary")
+    for name in config["datasets"]:
+        assert f"results/{name}/split/split.tsv" in plan.stdout
+
+
+def test_lint_is_clean(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    result = snakemake(workdir, "--lint")
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
+
+
+def test_config_typo_stops_before_any_job(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    edit_config(workdir, lambda c: c["datasets"]["dna_binary"]["length"].update(lenght=3))
+    result = snakemake(workdir, "--cores", "1")
+    assert result.returncode != 0
+    assert (
+        "biodl: error: config: datasets.dna_binary.length: unknown key 'lenght'"
+        in result.stdout + result.stderr
+    )
+    assert not (workdir / "results").exists()
+
+
+@pytest.mark.slow
+def test_bad_fasta_fails_the_rule_and_leaves_no_output(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    write(workdir / "resources/demo/bad.fa", ">a\nACGT\n>b\nACGZ\n")
+    write(workdir / "resources/demo/bad.tsv", "id\tlabel\na\tx\nb\ty\n")
+
+    def only_bad(config):
+        config["datasets"] = {
+            "bad": {
+                "kind": "sequences",
+                "alphabet": "dna",
+                "task": "binary",
+                "fasta": "resources/demo/bad.fa",
+                "labels": "resources/demo/bad.tsv",
+            }
+        }
+
+    edit_config(workdir, only_bad)
+    result = snakemake(workdir, "--cores", "1")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert (
+        "biodl: error: resources/demo/bad.fa: record 'b' (line 4): letter 'Z' at position 4 is not in "
+        "the DNA alphabet (ACGT; ambiguity codes are not allowed)"
+    ) in output
+    assert not any((workdir / "results/bad").rglob("*"))
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end_and_reruns_bit_identically(tmp_path):
+    first = copy_workflow(tmp_path / "first")
+    second = copy_workflow(tmp_path / "second")
+    for workdir in (first, second):
+        result = snakemake(workdir, "--cores", "2")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    for name, dataset in config["datasets"].items():
+        assert (first / f"results/{name}/ingest/meta.json").exists()
+        assert (first / f"results/{name}/split/report.json").exists()
+        if dataset["kind"] != "sequences":
+            assert (first / f"results/{name}/features/holdout/params.json").exists()
+        assert (first / f"logs/{name}/ingest.log").exists()
+        assert (first / f"logs/bench/{name}/split.tsv").exists()
+    assert digests(first / "results") == digests(second / "results")
+
+
+def test_demo_data_regenerates_bit_for_bit(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "resources/make_demo.py"), str(tmp_path)], check=True)
+    assert digests(tmp_path) == digests(ROOT / "resources/demo")
