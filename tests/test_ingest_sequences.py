@@ -60,6 +60,11 @@ def test_labels_in_any_order_follow_the_fasta_order(tmp_path):
     assert pd.read_csv(files["ids"], sep="\t")["label"].tolist() == ["pos", "neg", "pos", "neg"]
 
 
+def test_crlf_labels_and_padded_cells_are_accepted(tmp_path):
+    files, _, _ = run(tmp_path, labels="id\tlabel\r\na\tpos \r\nb\tneg\r\nc\tpos\r\nd\tneg\r\n")
+    assert pd.read_csv(files["ids"], sep="\t")["label"].tolist() == ["pos", "neg", "pos", "neg"]
+
+
 def test_rerun_gives_identical_bytes(tmp_path):
     first, _, _ = run(tmp_path)
     saved = {k: p.read_bytes() for k, p in first.items()}

@@ -53,6 +53,11 @@ def test_series_sheet_gives_labels(tmp_path):
     assert pd.read_csv(files["ids"], sep="\t")["label"].tolist() == ["slow", "fast"]
 
 
+def test_forecasting_sheet_needs_no_labels(tmp_path):
+    files = run(tmp_path, long_table(), "series\tbatch\ns1\tb1\ns2\tb2\n")
+    assert pd.read_csv(files["ids"], sep="\t").columns.tolist() == ["id"]
+
+
 def test_bad_timecourses(tmp_path):
     cases = [
         (

@@ -234,7 +234,7 @@ def ingest_timecourse(
     group_column: str | None = None,
 ) -> None:
     """Long time-course table (+ series sheet) → ids.tsv, values.npy, times.tsv, genes.tsv, meta.json."""
-    label_columns = list(label_columns or [])
+    label_columns = [] if task == "forecasting" else list(label_columns or [])
     courses = read_timecourses(values)
     sheet = None
     classes: dict[str, list[str]] = {}
