@@ -6,9 +6,11 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/data.smk"
+include: "rules/train.smk"
 
 
 rule all:
-    default_target: True
     input:
         all_data_outputs(),
+        all_training_outputs(),
+    default_target: True

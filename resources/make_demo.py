@@ -61,7 +61,7 @@ def mutate(rng: np.random.Generator, sequence: str, rate: float, letters: str = 
     return "".join(chars)
 
 
-def dna_binary(rng: np.random.Generator, out: Path, n: int = 1200, length: int = 200) -> None:
+def dna_binary(rng: np.random.Generator, out: Path, n: int = 2400, length: int = 100) -> None:
     """AP-1 motif planted in positives; 5 % are 97 %-identical copies of other records."""
     records, rows = [], ["id\tlabel"]
     for i in range(n):
@@ -81,7 +81,7 @@ def dna_binary(rng: np.random.Generator, out: Path, n: int = 1200, length: int =
     write_text(out / "dna_binary.labels.tsv", "\n".join(rows) + "\n")
 
 
-def dna_multiclass(rng: np.random.Generator, out: Path, n: int = 900, length: int = 150) -> None:
+def dna_multiclass(rng: np.random.Generator, out: Path, n: int = 1800, length: int = 100) -> None:
     """Class is which motif is planted (motif_a, motif_b) or none."""
     records, rows = [], ["id\tlabel"]
     for i in range(n):
@@ -95,7 +95,7 @@ def dna_multiclass(rng: np.random.Generator, out: Path, n: int = 900, length: in
     write_text(out / "dna_multiclass.labels.tsv", "\n".join(rows) + "\n")
 
 
-def dna_multilabel(rng: np.random.Generator, out: Path, n: int = 900, length: int = 150) -> None:
+def dna_multilabel(rng: np.random.Generator, out: Path, n: int = 1800, length: int = 100) -> None:
     """Each of three motifs present independently (p = 0.4); one 0/1 column per motif."""
     records, rows = [], ["id\t" + "\t".join(MOTIFS)]
     for i in range(n):
@@ -110,14 +110,14 @@ def dna_multilabel(rng: np.random.Generator, out: Path, n: int = 900, length: in
     write_text(out / "dna_multilabel.labels.tsv", "\n".join(rows) + "\n")
 
 
-def dna_regression(rng: np.random.Generator, out: Path, n: int = 800, length: int = 150) -> None:
+def dna_regression(rng: np.random.Generator, out: Path, n: int = 1600, length: int = 100) -> None:
     """Score = number of planted motif copies (0–4) + Gaussian noise (sd 0.3)."""
     records, rows = [], ["id\tscore"]
     for i in range(n):
         copies = int(rng.integers(0, 5))
         chars = background(rng, length)
         for slot in range(copies):
-            start = slot * 35 + int(rng.integers(0, 35 - len(AP1)))
+            start = slot * 25 + int(rng.integers(0, 25 - len(AP1)))
             chars[start : start + len(AP1)] = list(AP1)
         score = copies + rng.normal(0, 0.3)
         records.append((f"rg{i:04d}", "".join(chars)))

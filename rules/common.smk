@@ -9,7 +9,13 @@ sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 
 from biodl.config import check_config
 from biodl.errors import InputError
-from biodl.workflow import Layout, ingest_arguments, split_arguments
+from biodl.workflow import (
+    Layout,
+    ingest_arguments,
+    model_resources,
+    split_arguments,
+    training_arguments,
+)
 
 try:
     check_config(config, workflow.source_path("../config/schema.yaml"), "config")
@@ -65,3 +71,17 @@ def split_inputs(wildcards):
     if settings["kind"] == "timecourse":
         inputs["times"] = files["times"]
     return inputs
+
+
+UNIT_PATTERN = r"holdout|fold\d+"
+
+
+def training_inputs(wildcards):
+    return layout.training_inputs(wildcards.dataset, wildcards.unit)
+
+
+def all_training_outputs():
+    return [
+        layout.run(dataset, model, unit, seed)["predictions"]
+        for dataset, model, unit, seed in layout.runs()
+    ]

@@ -30,8 +30,14 @@ def test_untidy_input_is_accepted(tmp_path):
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("id1", "id1"), ("id1 desc", "id1"), ("id1\tdesc", "id1"), ("  id1 desc", "id1"), ("é1 x", "é1"),
-     ("id1\r", "id1")],
+    [
+        ("id1", "id1"),
+        ("id1 desc", "id1"),
+        ("id1\tdesc", "id1"),
+        ("  id1 desc", "id1"),
+        ("é1 x", "é1"),
+        ("id1\r", "id1"),
+    ],
 )
 def test_id_is_the_header_up_to_the_first_whitespace(tmp_path, header, expected):
     path = write(tmp_path / "h.fa", f">{header}\nACGT\n>other\nA\n")

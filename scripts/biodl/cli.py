@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
-from biodl.errors import InputError
+from biodl.errors import UserError
 
 
 @contextmanager
@@ -27,12 +27,12 @@ def log_to(path: str | os.PathLike) -> Iterator[None]:
 
 
 def run_step(log: str | os.PathLike, function: Callable[..., object], **arguments: object) -> None:
-    """Run one library function for a rule; input errors become one line and exit status 1."""
+    """Run one library function for a rule; user errors become one line and exit status 1."""
     console = sys.stderr
     with log_to(log):
         try:
             function(**arguments)
-        except InputError as error:
+        except UserError as error:
             message = f"biodl: error: {error}"
             print(message, file=sys.stderr)
             print(message, file=console)

@@ -45,6 +45,28 @@ def check_config(config: dict, schema_path: str | os.PathLike, source: str = "co
         problem = dataset_problem(dataset)
         if problem:
             raise InputError(f"{source}: datasets.{name}: {problem}")
+    for name, model in config.get("models", {}).items():
+        problem = model_problem(model, config["datasets"])
+        if problem:
+            raise InputError(f"{source}: models.{name}: {problem}")
+
+
+def model_problem(model: dict, datasets: dict) -> str | None:
+    """The first model setting that cannot work, or None."""
+    from biodl.families import CAPABILITIES, INPUT_KINDS, supports, unknown_hparams
+
+    family = model["family"]
+    unknown = unknown_hparams(family, model.get("hparams", {}))
+    if unknown:
+        allowed = ", ".join(sorted(CAPABILITIES[family][2]))
+        return f"unknown hyper-parameter {unknown[0]!r} for family {family!r} (allowed: {allowed})"
+    for name in model.get("datasets", []):
+        if name not in datasets:
+            return f"dataset {name!r} is not defined under datasets"
+        dataset = datasets[name]
+        if family in CAPABILITIES and not supports(family, INPUT_KINDS[dataset["kind"]], dataset["task"]):
+            return f"family {family!r} cannot train on dataset {name!r} (task {dataset['task']!r})"
+    return None
 
 
 def dataset_problem(dataset: dict) -> str | None:

@@ -1,8 +1,16 @@
-"""The one exception type for problems with user input."""
+"""Exceptions a user sees as one line: bad input, and training that diverged."""
 
 
-class InputError(ValueError):
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, never as a traceback."""
+
+
+class InputError(UserError, ValueError):
     """Bad user input: the message names the file, the record and what is wrong."""
+
+
+class TrainingDivergedError(UserError, RuntimeError):
+    """The training loss became NaN or infinite."""
 
 
 def where(path: object, record: str | None = None, line: int | None = None) -> str:

@@ -90,6 +90,61 @@ class Layout:
         """``benchmark:`` file of a rule."""
         return f"logs/bench/{dataset}/{stage}{'.' + unit if unit else ''}.tsv"
 
+    def models_for(self, dataset: str) -> list[str]:
+        """Model names that train on ``dataset``: listed there, or able to (when no list is given)."""
+        from biodl.families import INPUT_KINDS, supports
+
+        settings = self.config["datasets"][dataset]
+        names = []
+        for name, model in self.config.get("models", {}).items():
+            wanted = model.get("datasets")
+            able = supports(model["family"], INPUT_KINDS[settings["kind"]], settings["task"])
+            if able and (wanted is None or dataset in wanted):
+                names.append(name)
+        return names
+
+    def run(
+        self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
+    ) -> dict[str, str]:
+        """Files of one training run (model, unit, seed) of a dataset."""
+        folder = f"{self.results}/{dataset}/{model}/{unit}-s{seed}"
+        names = {
+            "model": "model.keras",
+            "history": "history.tsv",
+            "run": "run.json",
+            "predictions": "predictions.tsv",
+        }
+        return {key: f"{folder}/{name}" for key, name in names.items()}
+
+    def runs(self) -> list[tuple[str, str, str, int]]:
+        """Every (dataset, model, unit, seed) the config asks for."""
+        return [
+            (dataset, model, unit, seed)
+            for dataset in self.config["datasets"]
+            for model in self.models_for(dataset)
+            for unit in self.units(dataset)
+            for seed in self.config.get("seeds", [1])
+        ]
+
+    def model_pattern(self) -> str:
+        """Wildcard regex matching exactly the configured model names."""
+        return "|".join(re.escape(n) for n in self.config.get("models", {})) or NEVER_MATCHES
+
+    def training_inputs(self, dataset: str, unit: str) -> dict[str, str]:
+        """Files a training or prediction job of ``dataset`` reads."""
+        settings = self.config["datasets"][dataset]
+        kind = settings["kind"]
+        ingest = self.ingest(kind, dataset, settings["task"] == "per_position")
+        inputs = {key: ingest[key] for key in ("ids", "meta", "positions", "times", "genes") if key in ingest}
+        inputs["split"] = self.split(dataset)["split"]
+        if kind == "sequences":
+            inputs["inputs"] = ingest["tokens"]
+        elif kind == "expression":
+            inputs["inputs"] = self.features(kind, dataset, unit)["features"]
+        else:
+            inputs["inputs"] = self.features(kind, dataset, unit)["values"]
+        return inputs
+
     def data_targets(self) -> list[str]:
         """Every ingest, split and feature file of every dataset."""
         targets: list[str] = []
@@ -158,3 +213,37 @@ def split_arguments(settings: dict) -> dict:
         arguments["vocabulary"] = alphabet.vocabulary(settings.get("allow_ambiguous", False))
         arguments["alphabet_size"] = alphabet.size
     return arguments
+
+
+def training_arguments(config: dict, dataset: str, model: str) -> dict:
+    """Keyword arguments of :func:`biodl.runs.train_run` for one dataset and model."""
+    settings = config["datasets"][dataset]
+    model_settings = config["models"][model]
+    return {
+        "kind": settings["kind"],
+        "task": settings["task"],
+        "family": model_settings["family"],
+        "hparams": model_settings.get("hparams", {}),
+        "training": model_settings.get("training", {}),
+        "windows": settings.get("windows"),
+        "split_by": settings.get("split", {}).get("by", "items"),
+        "run_config": {
+            "dataset": {dataset: settings},
+            "model": {model: model_settings},
+            "seeds": config.get("seeds"),
+        },
+    }
+
+
+def model_resources(config: dict, model: str) -> dict:
+    """threads, mem_mb, runtime and gpu of a model's training jobs (gpu 0 when use_gpu is off)."""
+    resources = {
+        "threads": 1,
+        "mem_mb": 4000,
+        "runtime": 60,
+        "gpu": 1,
+        **config["models"][model].get("resources", {}),
+    }
+    if not config.get("use_gpu", True):
+        resources["gpu"] = 0
+    return resources

@@ -1,0 +1,61 @@
+"""Supervised training of every model family, and predictions on the test partition."""
+
+
+rule train:
+    input:
+        unpack(training_inputs),
+    output:
+        model=layout.run()["model"],
+        history=report(
+            layout.run()["history"],
+            caption="../report/history.rst",
+            category="Training",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "model": "{model}", "run": "{unit}-s{seed}"},
+        ),
+        run=layout.run()["run"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.train.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train.tsv"
+    params:
+        arguments=lambda wildcards: training_arguments(config, wildcards.dataset, wildcards.model),
+    wildcard_constraints:
+        model=layout.model_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+    threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
+    resources:
+        mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],
+        runtime=lambda wildcards: model_resources(config, wildcards.model)["runtime"],
+        gpu=lambda wildcards: model_resources(config, wildcards.model)["gpu"],
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/train.py"
+
+
+rule predict:
+    input:
+        unpack(training_inputs),
+        model=layout.run()["model"],
+    output:
+        predictions=layout.run()["predictions"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.predict.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.predict.tsv"
+    params:
+        arguments=lambda wildcards: training_arguments(config, wildcards.dataset, wildcards.model),
+    wildcard_constraints:
+        model=layout.model_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+    threads: resource("predict", "threads")
+    resources:
+        mem_mb=resource("predict", "mem_mb"),
+        runtime=resource("predict", "runtime"),
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/predict.py"

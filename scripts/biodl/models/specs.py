@@ -1,0 +1,40 @@
+"""What a model is built for: the shape of its input and the task of its head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+InputKind = Literal["tokens", "vector", "series"]
+CLASS_TASKS = ("binary", "multiclass", "series_classification")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """Model input: ``tokens`` (uint8 N × L), ``vector`` (N × F) or ``series`` (N × T × F)."""
+
+    kind: InputKind
+    shape: tuple[int, ...]
+    vocabulary_size: int = 0
+
+    def to_dict(self) -> dict:
+        """Plain form for run.json."""
+        return {"kind": self.kind, "shape": list(self.shape), "vocabulary_size": self.vocabulary_size}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Model output: the task and the number of classes, labels or targets per prediction."""
+
+    task: str
+    n_outputs: int
+    output_shape: tuple[int, ...] = ()
+
+    @property
+    def per_position(self) -> bool:
+        """True when the model predicts one output per input position."""
+        return self.task == "per_position"
+
+    def to_dict(self) -> dict:
+        """Plain form for run.json."""
+        return {"task": self.task, "n_outputs": self.n_outputs, "output_shape": list(self.output_shape)}

@@ -1,0 +1,102 @@
+"""Predictions in the one format every model and baseline writes.
+
+Formats (tab-separated, one file per run, test partition only):
+
+- binary, multiclass, series classification: ``id``, ``truth`` (label),
+  ``score:<class>`` per class (probabilities that sum to one);
+- multilabel: ``id``, ``truth:<label>`` (0/1) and ``score:<label>`` per label;
+- regression: ``id``, ``truth:<target>`` and ``pred:<target>`` per target,
+  in the target's own units;
+- per-position (long): ``id``, ``position`` (1-based), ``truth`` (class
+  letter), ``score:<class>``; padding positions are left out;
+- forecasting (long): ``id`` (``series@origin``, origin = last input time),
+  ``series``, ``step`` (1..horizon), ``gene``, ``truth``, ``pred``, in the
+  normalised units of the features stage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from biodl.batches import Batches, Partition, TrainingData
+
+
+def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarray) -> pd.DataFrame:
+    """Build the prediction table of ``partition`` from model outputs ``scores``."""
+    task = data.task.task
+    everything = np.arange(len(partition))
+    truth = partition.truth(everything)
+    ids = np.asarray(partition.ids)
+    encoding = data.encoding
+    if task in ("binary", "multiclass", "series_classification"):
+        classes = encoding["classes"]
+        if task == "binary":
+            scores = np.column_stack([1 - scores[:, 0], scores[:, 0]])
+        table = pd.DataFrame({"id": ids, "truth": np.asarray(classes, dtype=object)[truth.astype(int)]})
+        for index, name in enumerate(classes):
+            table[f"score:{name}"] = scores[:, index]
+        return table
+    if task == "multilabel":
+        table = pd.DataFrame({"id": ids})
+        for index, name in enumerate(encoding["labels"]):
+            table[f"truth:{name}"] = truth[:, index].astype(int)
+        for index, name in enumerate(encoding["labels"]):
+            table[f"score:{name}"] = scores[:, index]
+        return table
+    if task == "regression":
+        mean, sd = np.asarray(encoding["mean"]), np.asarray(encoding["sd"])
+        table = pd.DataFrame({"id": ids})
+        for index, name in enumerate(encoding["targets"]):
+            table[f"truth:{name}"] = truth[:, index] * sd[index] + mean[index]
+        for index, name in enumerate(encoding["targets"]):
+            table[f"pred:{name}"] = scores[:, index] * sd[index] + mean[index]
+        return table
+    if task == "per_position":
+        return _per_position_table(ids, truth, scores, encoding["classes"])
+    if task == "forecasting":
+        return _forecast_table(ids, truth, scores, encoding["genes"])
+    raise ValueError(f"no prediction format for task {task!r}")
+
+
+def _per_position_table(
+    ids: np.ndarray, positions: np.ndarray, scores: np.ndarray, classes: list[str]
+) -> pd.DataFrame:
+    rows, columns = np.nonzero(positions > 0)
+    table = pd.DataFrame(
+        {
+            "id": ids[rows],
+            "position": columns + 1,
+            "truth": np.asarray(classes, dtype=object)[positions[rows, columns] - 1],
+        }
+    )
+    for index, name in enumerate(classes):
+        table[f"score:{name}"] = scores[rows, columns, index]
+    return table
+
+
+def _forecast_table(
+    ids: np.ndarray, truth: np.ndarray, predicted: np.ndarray, genes: list[str]
+) -> pd.DataFrame:
+    n, horizon, n_genes = truth.shape
+    window, step, gene = np.meshgrid(np.arange(n), np.arange(horizon), np.arange(n_genes), indexing="ij")
+    window, step, gene = window.ravel(), step.ravel(), gene.ravel()
+    return pd.DataFrame(
+        {
+            "id": ids[window],
+            "series": [name.rsplit("@", 1)[0] for name in ids[window]],
+            "step": step + 1,
+            "gene": np.asarray(genes, dtype=object)[gene],
+            "truth": truth.reshape(-1),
+            "pred": predicted.reshape(-1),
+        }
+    )
+
+
+def predict_partition(
+    model: object, data: TrainingData, name: str = "test", batch_size: int = 256
+) -> pd.DataFrame:
+    """Run ``model`` over one partition and return its prediction table."""
+    partition = data.partitions[name]
+    scores = model.predict(Batches(partition, batch_size), verbose=0)
+    return prediction_table(data, partition, np.asarray(scores))

@@ -1,0 +1,95 @@
+"""Training and prediction runs as the workflow calls them: load a dataset's files, then train or predict."""
+
+from __future__ import annotations
+
+import os
+
+from biodl.batches import TrainingData, load_items, load_windows
+
+Path = str | os.PathLike
+
+
+def load_run_data(
+    kind: str,
+    task: str,
+    files: dict[str, Path],
+    unit: str,
+    windows: dict | None = None,
+    split_by: str = "items",
+    class_weights: str = "balanced",
+) -> TrainingData:
+    """The partitions of one split unit, as a model of any family consumes them."""
+    if task == "forecasting":
+        windows = {"lookback": 10, "horizon": 1, "stride": 1, **(windows or {})}
+        return load_windows(
+            files,
+            files["inputs"],
+            files["split"],
+            unit,
+            split_by,
+            windows["lookback"],
+            windows["horizon"],
+            windows["stride"],
+        )
+    return load_items(kind, task, files, files["inputs"], files["split"], unit, class_weights == "balanced")
+
+
+def train_run(
+    files: dict[str, Path],
+    outputs: dict[str, Path],
+    unit: str,
+    seed: int,
+    threads: int,
+    kind: str,
+    task: str,
+    family: str,
+    hparams: dict,
+    training: dict,
+    windows: dict | None = None,
+    split_by: str = "items",
+    run_config: dict | None = None,
+) -> None:
+    """Train one model on one split unit with one seed; write model.keras, history.tsv, run.json."""
+    from biodl.training import train
+
+    data = load_run_data(
+        kind, task, files, unit, windows, split_by, training.get("class_weights", "balanced")
+    )
+    train(
+        data,
+        family,
+        hparams,
+        training,
+        seed,
+        threads,
+        outputs["model"],
+        outputs["history"],
+        outputs["run"],
+        run_config={**(run_config or {}), "unit": unit},
+    )
+
+
+def predict_run(
+    files: dict[str, Path],
+    model_path: Path,
+    predictions_path: Path,
+    unit: str,
+    threads: int,
+    kind: str,
+    task: str,
+    windows: dict | None = None,
+    split_by: str = "items",
+    **_unused: object,
+) -> None:
+    """Predict the unit's test partition with a trained model and write predictions.tsv."""
+    import keras
+
+    from biodl.io.outputs import all_or_nothing, save_table
+    from biodl.predict import predict_partition
+    from biodl.training import configure_runtime
+
+    configure_runtime(0, threads)
+    data = load_run_data(kind, task, files, unit, windows, split_by)
+    model = keras.models.load_model(model_path)
+    with all_or_nothing(predictions_path):
+        save_table(predictions_path, predict_partition(model, data))

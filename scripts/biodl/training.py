@@ -1,0 +1,312 @@
+"""One training routine for every supervised family.
+
+Seeds and op determinism, thread counts pinned from the rule's threads, early
+stopping on the validation partition, the best weights saved as ``.keras``,
+resume after a killed job, balanced class weights, a cosine learning-rate
+schedule, a NaN guard, history as TSV and a progress line per epoch.
+
+Resume: after every epoch the model (with optimizer state), the history and
+the early-stopping state are saved under ``<run>/checkpoint/``. Keras's own
+``BackupAndRestore`` restores the model but not the state of early stopping
+and best-model tracking, so a resumed run would stop at a different epoch;
+this routine keeps all of it, and shuffles with a generator seeded by
+(seed, epoch), so a resumed run continues exactly where the killed one was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import biodl
+from biodl.batches import Batches, TrainingData
+from biodl.errors import InputError, TrainingDivergedError
+from biodl.io.outputs import save_json
+from biodl.models import build
+from biodl.models.layers import loss_for
+
+log = logging.getLogger("biodl.training")
+TRAINING_DEFAULTS = {
+    "epochs": 30,
+    "batch_size": 64,
+    "learning_rate": 1e-3,
+    "patience": 5,
+    "min_delta": 0.0,
+    "class_weights": "balanced",
+}
+
+
+def configure_runtime(seed: int, threads: int) -> None:
+    """Seed every generator, pin thread counts and ask for deterministic ops (TensorFlow)."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        try:  # must happen before the first TensorFlow op of the process
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # already initialised in this process: accept only the same count
+            current = tf.config.threading.get_intra_op_parallelism_threads()
+            if current != threads:
+                raise RuntimeError(f"TensorFlow already runs with {current} threads, not {threads}") from None
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        tf.config.experimental.enable_op_determinism()
+
+
+def software_versions() -> dict[str, str]:
+    """Versions recorded next to every model."""
+    import sklearn
+
+    versions = {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "biodl": biodl.__version__,
+    }
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+    elif keras.backend.backend() == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
+    return versions
+
+
+def cosine_schedule(base: float, epochs: int):  # noqa: ANN201
+    """Learning rate per epoch, decaying from ``base`` to ``base/100`` along a half cosine."""
+
+    def rate(epoch: int, _current: float = 0.0) -> float:
+        return base * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * epoch / max(epochs, 1))))
+
+    return rate
+
+
+class RunState(keras.callbacks.Callback):
+    """Early stopping, best/last checkpoints, history, NaN guard and progress, all resumable."""
+
+    def __init__(self, folder: Path, state: dict, patience: int, min_delta: float):
+        super().__init__()
+        self.folder = folder
+        self.state = state
+        self.patience = patience
+        self.min_delta = min_delta
+        self.epoch = state.get("epoch", -1) + 1
+        self.started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = float((logs or {}).get("loss", 0.0))
+        if not math.isfinite(loss):
+            raise TrainingDivergedError(
+                f"loss became {loss} at epoch {self.epoch + 1}, batch {batch + 1}; "
+                "lower the learning rate or check the inputs for extreme values"
+            )
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = dict(logs or {})
+        monitored = float(logs.get("val_loss", logs["loss"]))
+        if not math.isfinite(monitored):
+            raise TrainingDivergedError(f"validation loss became {monitored} at epoch {epoch + 1}")
+        best = self.state.get("best", math.inf)
+        if monitored < best - self.min_delta:
+            self.state.update(best=monitored, best_epoch=epoch, wait=0)
+            self.model.save(self.folder / "best.keras")
+        else:
+            self.state["wait"] = self.state.get("wait", 0) + 1
+        self.model.save(self.folder / "last.keras")
+        self.state["seed_states"] = [np.asarray(v.numpy()).tolist() for v in seed_states(self.model)]
+        rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self._append_history(epoch, logs, rate)
+        self.state["epoch"] = epoch
+        self.state["stopped"] = self.state["wait"] >= self.patience
+        _write_json_atomically(self.folder / "state.json", self.state)
+        log.info(
+            "epoch %d: loss %.4f, val_loss %.4f, lr %.2e, %.1fs%s",
+            epoch + 1,
+            logs["loss"],
+            monitored,
+            rate,
+            time.perf_counter() - self.started,
+            " (best)" if self.state["best_epoch"] == epoch else "",
+        )
+        if self.state["stopped"]:
+            log.info("early stop: no improvement for %d epochs", self.patience)
+            self.model.stop_training = True
+
+    def _append_history(self, epoch: int, logs: dict, rate: float) -> None:
+        path = self.folder / "history.tsv"
+        columns = ["epoch", *sorted(logs), "learning_rate", "seconds"]
+        row = [
+            str(epoch + 1),
+            *(f"{float(logs[k]):.6g}" for k in sorted(logs)),
+            f"{rate:.6g}",
+            f"{time.perf_counter() - self.started:.3f}",
+        ]
+        new = not path.exists()
+        with open(path, "a", encoding="utf-8") as handle:
+            if new:
+                handle.write("\t".join(columns) + "\n")
+            handle.write("\t".join(row) + "\n")
+
+
+def seed_states(model: keras.Model) -> list:
+    """The random-generator states of layers such as Dropout.
+
+    A ``.keras`` file does not restore them (they come back at zero), so the
+    run state keeps them to give a resumed run the same dropout masks.
+    """
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+
+
+def _write_json_atomically(path: Path, payload: dict) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(payload, sort_keys=True), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _truncate_history(path: Path, last_epoch: int) -> None:
+    """Drop history rows written after the last saved state (a kill between the two writes)."""
+    if not path.exists():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[: last_epoch + 2]) + "\n", encoding="utf-8")
+
+
+def _resume_state(folder: Path, fingerprint: str) -> dict:
+    """The saved state of an interrupted run with the same settings, or a fresh one."""
+    state_path = folder / "state.json"
+    if state_path.exists() and (folder / "last.keras").exists():
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        if state.get("fingerprint") == fingerprint:
+            _truncate_history(folder / "history.tsv", state["epoch"])
+            return state
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return {"fingerprint": fingerprint, "best": math.inf, "best_epoch": -1, "wait": 0}
+
+
+def _fit(
+    model: keras.Model,
+    train_batches: Batches,
+    valid_batches: Batches,
+    data: TrainingData,
+    settings: dict,
+    first_epoch: int,
+    run_state: RunState,
+) -> None:
+    """``model.fit`` one epoch per call, with the schedule and run-state callbacks.
+
+    One call per epoch pins which batches an epoch sees (see :class:`Batches`).
+    A diverged run leaves no checkpoint behind.
+    """
+    schedule = keras.callbacks.LearningRateScheduler(
+        cosine_schedule(settings["learning_rate"], settings["epochs"])
+    )
+    try:
+        for epoch in range(first_epoch, settings["epochs"]):
+            train_batches.set_epoch(epoch)
+            model.fit(
+                train_batches,
+                validation_data=valid_batches if len(data.partitions["valid"]) else None,
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                shuffle=False,  # Batches shuffles per (seed, epoch); Keras would use the global `random`
+                verbose=0,
+                callbacks=[schedule, run_state],
+            )
+            if run_state.state["stopped"]:
+                break
+    except TrainingDivergedError:
+        shutil.rmtree(run_state.folder, ignore_errors=True)
+        raise
+
+
+def train(
+    data: TrainingData,
+    family: str,
+    hparams: dict,
+    training: dict,
+    seed: int,
+    threads: int,
+    model_path: Path | str,
+    history_path: Path | str,
+    run_path: Path | str,
+    run_config: dict | None = None,
+) -> None:
+    """Train one model and write ``model.keras`` (best epoch), ``history.tsv`` and ``run.json``."""
+    settings = {**TRAINING_DEFAULTS, **training}
+    configure_runtime(seed, threads)
+    model_path, history_path, run_path = Path(model_path), Path(history_path), Path(run_path)
+    folder = model_path.parent / "checkpoint"
+    fingerprint = json.dumps(
+        [family, hparams, settings, seed, data.spec.to_dict(), data.task.to_dict()],
+        sort_keys=True,
+        default=str,
+    )
+    state = _resume_state(folder, fingerprint)
+    resumed_from = state.get("epoch", -1) + 1
+    if resumed_from:
+        log.info("resuming from epoch %d (state saved in %s)", resumed_from + 1, folder)
+        model = keras.models.load_model(folder / "last.keras")
+        for variable, value in zip(seed_states(model), state.get("seed_states", [])):
+            variable.assign(np.asarray(value, dtype=variable.dtype))
+    else:
+        try:
+            model = build(family, data.spec, data.task, **hparams)
+        except TypeError as error:
+            raise InputError(f"model family {family!r}: {error}") from None
+        model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]), loss=loss_for(data.task))
+    train_batches = Batches(data.partitions["train"], settings["batch_size"], True, seed, resumed_from)
+    valid_batches = Batches(data.partitions["valid"], settings["batch_size"])
+    if not state.get("stopped") and resumed_from < settings["epochs"]:
+        _fit(
+            model,
+            train_batches,
+            valid_batches,
+            data,
+            settings,
+            resumed_from,
+            RunState(folder, state, settings["patience"], settings["min_delta"]),
+        )
+    shutil.copyfile(folder / "best.keras", model_path)
+    shutil.copyfile(folder / "history.tsv", history_path)
+    final = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    save_json(
+        run_path,
+        {
+            "family": family,
+            "hparams": hparams,
+            "training": settings,
+            "seed": seed,
+            "threads": threads,
+            "input": data.spec.to_dict(),
+            "task": data.task.to_dict(),
+            "encoding": data.encoding,
+            "epochs_run": final["epoch"] + 1,
+            "best_epoch": final["best_epoch"] + 1,
+            "best_val_loss": final["best"],
+            "stopped_early": final["stopped"],
+            "resumed_from_epoch": resumed_from + 1 if resumed_from else None,
+            "partition_sizes": {name: len(p) for name, p in data.partitions.items()},
+            "parameters": int(model.count_params()),
+            "config": run_config or {},
+            "versions": software_versions(),
+        },
+    )
+    shutil.rmtree(folder)

@@ -1,0 +1,263 @@
+"""Model families, the training routine and the prediction format, on small data with known answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.utils.class_weight import compute_class_weight
+
+keras = pytest.importorskip("keras")
+
+from biodl.batches import class_weights, forecast_windows, load_items  # noqa: E402
+from biodl.errors import TrainingDivergedError  # noqa: E402
+from biodl.families import CAPABILITIES, supports  # noqa: E402
+from biodl.io.outputs import save_array, save_json  # noqa: E402
+from biodl.models import FAMILIES, build  # noqa: E402
+from biodl.models.specs import InputSpec, TaskSpec  # noqa: E402
+from biodl.predict import predict_partition  # noqa: E402
+from biodl.training import configure_runtime, train  # noqa: E402
+
+configure_runtime(0, 1)  # one thread for every test here, fixed before TensorFlow runs an op
+
+MOTIF = [4, 3, 1, 2, 4]  # TGACT
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def motif_dataset(folder: Path, n: int = 600, length: int = 40, seed: int = 0, task: str = "binary") -> dict:
+    """Random DNA; 'yes' records carry the motif at a random position. Returns the ingest files."""
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(1, 5, size=(n, length)).astype(np.uint8)
+    labels = np.where(np.arange(n) % 2 == 0, "yes", "no")
+    for row in np.flatnonzero(labels == "yes"):
+        start = rng.integers(0, length - len(MOTIF))
+        tokens[row, start : start + len(MOTIF)] = MOTIF
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"r{i}" for i in range(n)]
+    pd.DataFrame({"id": ids, "label": labels}).to_csv(folder / "ids.tsv", sep="\t", index=False)
+    save_array(folder / "tokens.npy", tokens)
+    save_json(
+        folder / "meta.json",
+        {"label_columns": ["label"], "classes": {"label": ["no", "yes"]}, "vocabulary": "ACGT"},
+    )
+    partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
+    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
+    return {
+        "ids": folder / "ids.tsv",
+        "meta": folder / "meta.json",
+        "tokens": folder / "tokens.npy",
+        "split": folder / "split.tsv",
+    }
+
+
+def load(files: dict, task: str = "binary"):
+    return load_items("sequences", task, files, files["tokens"], files["split"], "holdout")
+
+
+def run_paths(folder: Path) -> dict:
+    return {
+        "model_path": folder / "model.keras",
+        "history_path": folder / "history.tsv",
+        "run_path": folder / "run.json",
+    }
+
+
+def test_registry_and_catalogue_agree():
+    assert set(FAMILIES) == set(CAPABILITIES)
+    assert supports("mlp", "vector", "binary") and not supports("mlp", "vector", "per_position")
+    assert supports("lstm", "tokens", "per_position") and not supports("cnn", "vector", "binary")
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_builds_the_head_of_every_task_it_supports(family):
+    cases = [
+        (InputSpec("tokens", (20,), 5), TaskSpec("binary", 1), (3, 1)),
+        (InputSpec("tokens", (20,), 5), TaskSpec("multiclass", 4), (3, 4)),
+        (InputSpec("tokens", (20,), 5), TaskSpec("multilabel", 3), (3, 3)),
+        (InputSpec("tokens", (20,), 5), TaskSpec("regression", 2), (3, 2)),
+        (InputSpec("tokens", (20,), 5), TaskSpec("per_position", 3), (3, 20, 3)),
+        (InputSpec("vector", (12,)), TaskSpec("multiclass", 3), (3, 3)),
+        (InputSpec("series", (8, 4)), TaskSpec("forecasting", 8, (2, 4)), (3, 2, 4)),
+        (InputSpec("series", (8, 4)), TaskSpec("series_classification", 2), (3, 2)),
+    ]
+    built = 0
+    for spec, task, shape in cases:
+        if not supports(family, spec.kind, task.task):
+            with pytest.raises(ValueError, match="does not support"):
+                build(family, spec, task)
+            continue
+        model = build(family, spec, task)
+        dtype = "uint8" if spec.kind == "tokens" else "float32"
+        x = np.ones((3, *spec.shape), dtype=dtype)
+        assert model.predict(x, verbose=0).shape == shape
+        built += 1
+    assert built >= 2
+
+
+def test_balanced_class_weights_match_scikit_learn():
+    targets = np.array([0, 0, 0, 1, 2, 2, 0, 1])
+    rows = np.arange(8)
+    expected = compute_class_weight("balanced", classes=np.arange(3), y=targets)
+    np.testing.assert_allclose(class_weights(targets, rows, 3), expected, rtol=1e-6)
+
+
+def test_cnn_beats_chance_and_writes_the_prediction_format(tmp_path):
+    data = load(motif_dataset(tmp_path / "data"))
+    out = tmp_path / "run"
+    train(
+        data,
+        "cnn",
+        {"filters": 16, "kernel_size": 5},
+        {"epochs": 8, "learning_rate": 0.01},
+        1,
+        1,
+        **run_paths(out),
+    )
+    predictions = predict_partition(keras.models.load_model(out / "model.keras"), data)
+    assert predictions.columns.tolist() == ["id", "truth", "score:no", "score:yes"]
+    assert len(predictions) == 120
+    np.testing.assert_allclose(predictions[["score:no", "score:yes"]].sum(axis=1), 1, atol=1e-6)
+    assert roc_auc_score(predictions["truth"] == "yes", predictions["score:yes"]) > 0.9
+    history = pd.read_csv(out / "history.tsv", sep="\t")
+    assert {"epoch", "loss", "val_loss", "learning_rate"} <= set(history.columns)
+    run = json.loads((out / "run.json").read_text())
+    assert run["versions"]["keras"] == keras.__version__
+    assert {"python", "numpy", "backend", "biodl"} <= set(run["versions"])
+    assert run["best_epoch"] == int(history["val_loss"].idxmin()) + 1
+    assert not (out / "checkpoint").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("family", "rate"),
+    [("rnn", 0.01), ("lstm", 0.01), ("gru", 0.01), ("bilstm", 0.01), ("cnn_lstm", 0.01), ("birnn", 0.01)],
+)
+def test_sequence_families_beat_chance_on_a_planted_motif(tmp_path, family, rate):
+    data = load(motif_dataset(tmp_path / "data", n=800, length=30))
+    out = tmp_path / "run"
+    train(data, family, {}, {"epochs": 15, "learning_rate": rate, "patience": 6}, 1, 1, **run_paths(out))
+    predictions = predict_partition(keras.models.load_model(out / "model.keras"), data)
+    assert roc_auc_score(predictions["truth"] == "yes", predictions["score:yes"]) > 0.8
+
+
+def weights_of(path: Path) -> list[np.ndarray]:
+    return keras.models.load_model(path).get_weights()
+
+
+def test_same_seed_gives_identical_weights_and_predictions(tmp_path):
+    data = load(motif_dataset(tmp_path / "data", n=200))
+    settings = {"epochs": 3, "batch_size": 32}
+    outputs = []
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        train(data, "cnn", {"filters": 8}, settings, seed, 1, **run_paths(tmp_path / name))
+        model = keras.models.load_model(tmp_path / name / "model.keras")
+        outputs.append((model.get_weights(), predict_partition(model, data)))
+    for first, second in zip(outputs[0][0], outputs[1][0]):
+        np.testing.assert_array_equal(first, second)
+    pd.testing.assert_frame_equal(outputs[0][1], outputs[1][1])
+    assert any(not np.array_equal(a, c) for a, c in zip(outputs[0][0], outputs[2][0]))
+
+
+def test_nan_loss_stops_with_a_message_and_no_model(tmp_path):
+    files = motif_dataset(tmp_path / "data", n=200)
+    index = pd.read_csv(files["ids"], sep="\t")
+    index["score"] = np.linspace(0, 1e30, len(index))
+    index.to_csv(files["ids"], sep="\t", index=False)
+    meta = json.loads(files["meta"].read_text())
+    meta["label_columns"] = ["score"]
+    save_json(files["meta"], meta)
+    data = load(files, "regression")
+    out = tmp_path / "run"
+    message = r"loss became (nan|inf) at epoch 1, batch \d+; lower the"
+    with pytest.raises(TrainingDivergedError, match=message):
+        train(data, "cnn", {"filters": 4}, {"epochs": 2, "learning_rate": 1e12}, 1, 1, **run_paths(out))
+    assert not (out / "model.keras").exists()
+    assert not (out / "checkpoint").exists()
+
+
+RESUMABLE = """
+import sys
+from biodl.batches import load_items
+from biodl.training import train
+folder = sys.argv[1]
+files = {{k: f"{{folder}}/data/{{n}}" for k, n in [("ids", "ids.tsv"), ("meta", "meta.json"),
+         ("tokens", "tokens.npy"), ("split", "split.tsv")]}}
+data = load_items("sequences", "binary", files, files["tokens"], files["split"], "holdout")
+out = f"{{folder}}/{{sys.argv[2]}}"
+train(data, "cnn", {{"filters": 32}}, {{"epochs": {epochs}, "patience": 100, "batch_size": 16}}, 3, 1,
+      f"{{out}}/model.keras", f"{{out}}/history.tsv", f"{{out}}/run.json")
+"""
+
+
+def test_killed_training_resumes_from_its_last_epoch(tmp_path):
+    motif_dataset(tmp_path / "data", n=1500, length=60)
+    script = tmp_path / "train.py"
+    script.write_text(RESUMABLE.format(epochs=6))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    state = tmp_path / "killed" / "checkpoint" / "state.json"
+    process = subprocess.Popen([sys.executable, str(script), str(tmp_path), "killed"], env=env)
+    deadline = time.time() + 240
+    while time.time() < deadline and process.poll() is None:
+        if state.exists() and json.loads(state.read_text())["epoch"] >= 1:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "training finished before it could be killed"
+    assert not (tmp_path / "killed" / "model.keras").exists()
+    killed_at = json.loads(state.read_text())["epoch"]
+    subprocess.run([sys.executable, str(script), str(tmp_path), "killed"], env=env, check=True)
+    run = json.loads((tmp_path / "killed" / "run.json").read_text())
+    assert run["resumed_from_epoch"] == killed_at + 2
+    history = pd.read_csv(tmp_path / "killed" / "history.tsv", sep="\t")
+    assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
+    subprocess.run([sys.executable, str(script), str(tmp_path), "straight"], env=env, check=True)
+    for resumed, straight in zip(
+        weights_of(tmp_path / "killed" / "model.keras"), weights_of(tmp_path / "straight" / "model.keras")
+    ):
+        np.testing.assert_array_equal(resumed, straight)
+
+
+def test_forecast_windows_stay_inside_their_partition():
+    partition = np.array(["train"] * 50 + ["gap"] * 6 + ["valid"] * 10 + ["gap"] * 6 + ["test"] * 28)
+    lookback, horizon = 4, 2
+    windows = {
+        name: forecast_windows(2, 100, lookback, horizon, 1, np.broadcast_to(partition == name, (2, 100)))
+        for name in ("train", "valid", "test")
+    }
+    assert len(windows["train"]) == 2 * (50 - 6 + 1)
+    test_targets = {(s, t) for s, start in windows["test"] for t in range(start + lookback, start + 6)}
+    train_cells = {(s, t) for s, start in windows["train"] for t in range(start, start + 6)}
+    assert not test_targets & train_cells
+    for name, found in windows.items():
+        assert (partition[found[:, 1]] == name).all()
+        assert (partition[found[:, 1] + lookback + horizon - 1] == name).all()
+
+
+def test_jax_backend_trains_the_same_models():
+    pytest.importorskip("jax")
+    code = (
+        "import numpy as np, keras\n"
+        "from biodl.models import build\n"
+        "from biodl.models.specs import InputSpec, TaskSpec\n"
+        "assert keras.backend.backend() == 'jax'\n"
+        "for family in ('cnn', 'lstm', 'bigru', 'cnn_lstm'):\n"
+        "    model = build(family, InputSpec('tokens', (30,), 4), TaskSpec('binary', 1))\n"
+        "    model.compile('adam', 'binary_crossentropy')\n"
+        "    x = np.random.default_rng(0).integers(1, 5, (64, 30)).astype('uint8')\n"
+        "    model.fit(x, (x[:, 0] == 1).astype('float32'), epochs=1, verbose=0)\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT / "scripts")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("ok")
