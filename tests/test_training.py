@@ -164,6 +164,8 @@ def test_same_seed_gives_identical_weights_and_predictions(tmp_path):
     for first, second in zip(outputs[0][0], outputs[1][0]):
         np.testing.assert_array_equal(first, second)
     pd.testing.assert_frame_equal(outputs[0][1], outputs[1][1])
+    for name in ("model.keras", "history.tsv", "run.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert any(not np.array_equal(a, c) for a, c in zip(outputs[0][0], outputs[2][0]))
 
 

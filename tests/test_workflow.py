@@ -115,11 +115,24 @@ def test_bad_fasta_fails_the_rule_and_leaves_no_output(tmp_path):
     assert not any((workdir / "results/bad").rglob("*"))
 
 
+# The demo's data stages in full, and one short training run per kind of input and task.
+CI_MODELS = {
+    "cnn": {"family": "cnn", "datasets": ["dna_binary", "protein_ss"], "training": {"epochs": 2}},
+    "mlp": {"family": "mlp", "datasets": ["expression"], "training": {"epochs": 2}},
+    "gru": {
+        "family": "gru",
+        "datasets": ["timecourse_forecast", "timecourse_classes"],
+        "training": {"epochs": 2},
+    },
+}
+
+
 @pytest.mark.slow
-def test_demo_runs_end_to_end_and_reruns_bit_identically(tmp_path):
+def test_demo_slice_runs_end_to_end_and_reruns_bit_identically(tmp_path):
     first = copy_workflow(tmp_path / "first")
     second = copy_workflow(tmp_path / "second")
     for workdir in (first, second):
+        edit_config(workdir, lambda c: c.update(models=CI_MODELS))
         result = snakemake(workdir, "--cores", "2")
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
@@ -127,9 +140,18 @@ def test_demo_runs_end_to_end_and_reruns_bit_identically(tmp_path):
         assert (first / f"results/{name}/ingest/meta.json").exists()
         assert (first / f"results/{name}/split/report.json").exists()
         if dataset["kind"] != "sequences":
-            assert (first / f"results/{name}/features/holdout/params.json").exists()
+            unit = "fold0" if dataset.get("split", {}).get("folds") else "holdout"
+            assert (first / f"results/{name}/features/{unit}/params.json").exists()
         assert (first / f"logs/{name}/ingest.log").exists()
         assert (first / f"logs/bench/{name}/split.tsv").exists()
+    for model, settings in CI_MODELS.items():
+        for name in settings["datasets"]:
+            units = [f"fold{k}" for k in range(5)] if name == "expression" else ["holdout"]
+            for unit in units:
+                run = first / f"results/{name}/{model}/{unit}-s1"
+                assert {"model.keras", "history.tsv", "run.json", "predictions.tsv"} <= {
+                    p.name for p in run.iterdir()
+                }
     assert digests(first / "results") == digests(second / "results")
 
 

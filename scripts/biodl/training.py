@@ -30,7 +30,7 @@ import numpy as np
 import biodl
 from biodl.batches import Batches, TrainingData
 from biodl.errors import InputError, TrainingDivergedError
-from biodl.io.outputs import save_json
+from biodl.io.outputs import save_json, save_reproducible_keras
 from biodl.models import build
 from biodl.models.layers import loss_for
 
@@ -151,13 +151,8 @@ class RunState(keras.callbacks.Callback):
 
     def _append_history(self, epoch: int, logs: dict, rate: float) -> None:
         path = self.folder / "history.tsv"
-        columns = ["epoch", *sorted(logs), "learning_rate", "seconds"]
-        row = [
-            str(epoch + 1),
-            *(f"{float(logs[k]):.6g}" for k in sorted(logs)),
-            f"{rate:.6g}",
-            f"{time.perf_counter() - self.started:.3f}",
-        ]
+        columns = ["epoch", *sorted(logs), "learning_rate"]  # wall time stays in the log: not reproducible
+        row = [str(epoch + 1), *(f"{float(logs[k]):.6g}" for k in sorted(logs)), f"{rate:.6g}"]
         new = not path.exists()
         with open(path, "a", encoding="utf-8") as handle:
             if new:
@@ -284,7 +279,7 @@ def train(
             resumed_from,
             RunState(folder, state, settings["patience"], settings["min_delta"]),
         )
-    shutil.copyfile(folder / "best.keras", model_path)
+    save_reproducible_keras(folder / "best.keras", model_path)
     shutil.copyfile(folder / "history.tsv", history_path)
     final = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     save_json(

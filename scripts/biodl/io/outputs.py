@@ -65,3 +65,22 @@ def save_json(path: str | os.PathLike, payload: object) -> None:
 def save_table(path: str | os.PathLike, table: pd.DataFrame) -> None:
     """Save a tab-separated table without the index."""
     table.to_csv(path, sep="\t", index=False, lineterminator="\n")
+
+
+def save_reproducible_keras(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Copy a ``.keras`` archive with a fixed save date and fixed member times.
+
+    Keras stamps the current time into ``metadata.json`` and the zip entries,
+    so two identical trainings would differ byte for byte; the weights and
+    config inside are copied unchanged.
+    """
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for member in original.infolist():
+            data = original.read(member)
+            if member.filename == "metadata.json":
+                metadata = json.loads(data)
+                metadata["date_saved"] = "1980-01-01@00:00:00"
+                data = json.dumps(metadata).encode("utf-8")
+            info = zipfile.ZipInfo(member.filename, date_time=FIXED_ZIP_TIME)
+            info.compress_type = member.compress_type
+            copy.writestr(info, data)
