@@ -10,7 +10,7 @@ include: "rules/train.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_data_outputs(),
         all_training_outputs(),
-    default_target: True

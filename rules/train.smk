@@ -11,26 +11,32 @@ rule train:
             caption="../report/history.rst",
             category="Training",
             subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "model": "{model}", "run": "{unit}-s{seed}"},
+            labels={
+                "dataset": "{dataset}",
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+            },
         ),
         run=layout.run()["run"],
     log:
         "logs/{dataset}/{model}/{unit}-s{seed}.train.log",
     benchmark:
         "logs/bench/{dataset}/{model}/{unit}-s{seed}.train.tsv"
-    params:
-        arguments=lambda wildcards: training_arguments(config, wildcards.dataset, wildcards.model),
     wildcard_constraints:
         model=layout.model_pattern(),
         unit=UNIT_PATTERN,
         seed=r"\d+",
+    conda:
+        "../envs/train.yaml"
     threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
     resources:
         mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],
         runtime=lambda wildcards: model_resources(config, wildcards.model)["runtime"],
         gpu=lambda wildcards: model_resources(config, wildcards.model)["gpu"],
-    conda:
-        "../envs/train.yaml"
+    params:
+        arguments=lambda wildcards: training_arguments(
+            config, wildcards.dataset, wildcards.model
+        ),
     script:
         "../scripts/train.py"
 
@@ -45,17 +51,19 @@ rule predict:
         "logs/{dataset}/{model}/{unit}-s{seed}.predict.log",
     benchmark:
         "logs/bench/{dataset}/{model}/{unit}-s{seed}.predict.tsv"
-    params:
-        arguments=lambda wildcards: training_arguments(config, wildcards.dataset, wildcards.model),
     wildcard_constraints:
         model=layout.model_pattern(),
         unit=UNIT_PATTERN,
         seed=r"\d+",
+    conda:
+        "../envs/train.yaml"
     threads: resource("predict", "threads")
     resources:
         mem_mb=resource("predict", "mem_mb"),
         runtime=resource("predict", "runtime"),
-    conda:
-        "../envs/train.yaml"
+    params:
+        arguments=lambda wildcards: training_arguments(
+            config, wildcards.dataset, wildcards.model
+        ),
     script:
         "../scripts/predict.py"
