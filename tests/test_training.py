@@ -149,6 +149,33 @@ def test_sequence_families_beat_chance_on_a_planted_motif(tmp_path, family, rate
     assert roc_auc_score(predictions["truth"] == "yes", predictions["score:yes"]) > 0.8
 
 
+def test_mlp_beats_chance_on_expression_with_class_signal(tmp_path):
+    rng = np.random.default_rng(4)
+    n, genes = 300, 50
+    labels = np.array(["a", "b", "c"])[np.arange(n) % 3]
+    features = rng.normal(size=(n, genes)).astype(np.float32)
+    for k, name in enumerate("abc"):
+        features[labels == name, 5 * k : 5 * k + 5] += 1.5
+    folder = tmp_path / "data"
+    folder.mkdir()
+    ids = [f"s{i}" for i in range(n)]
+    pd.DataFrame({"id": ids, "label": labels}).to_csv(folder / "ids.tsv", sep="\t", index=False)
+    save_array(folder / "features.npy", features)
+    save_json(folder / "meta.json", {"label_columns": ["label"], "classes": {"label": ["a", "b", "c"]}})
+    partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
+    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
+    files = {"ids": folder / "ids.tsv", "meta": folder / "meta.json"}
+    data = load_items(
+        "expression", "multiclass", files, folder / "features.npy", folder / "split.tsv", "holdout"
+    )
+    settings = {"epochs": 20, "learning_rate": 0.01}
+    train(data, "mlp", {"units": [32]}, settings, 1, 1, **run_paths(tmp_path / "run"))
+    predictions = predict_partition(keras.models.load_model(tmp_path / "run" / "model.keras"), data)
+    scores = predictions.filter(like="score:")
+    predicted = scores.columns[scores.to_numpy().argmax(axis=1)].str.removeprefix("score:")
+    assert (predicted == predictions["truth"]).mean() > 0.8  # chance: 1/3
+
+
 def weights_of(path: Path) -> list[np.ndarray]:
     return keras.models.load_model(path).get_weights()
 

@@ -266,7 +266,9 @@ def train(
             model = build(family, data.spec, data.task, **hparams)
         except TypeError as error:
             raise InputError(f"model family {family!r}: {error}") from None
-        model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]), loss=loss_for(data.task))
+        model.compile(
+            optimizer=keras.optimizers.Adam(settings["learning_rate"], name="adam"), loss=loss_for(data.task)
+        )
     train_batches = Batches(data.partitions["train"], settings["batch_size"], True, seed, resumed_from)
     valid_batches = Batches(data.partitions["valid"], settings["batch_size"])
     if not state.get("stopped") and resumed_from < settings["epochs"]:

@@ -67,12 +67,30 @@ def save_table(path: str | os.PathLike, table: pd.DataFrame) -> None:
     table.to_csv(path, sep="\t", index=False, lineterminator="\n")
 
 
+def _renumber_shared_objects(node: object, numbers: dict[int, int]) -> object:
+    """Replace Keras's ``shared_object_id`` values (memory addresses) by 1, 2, … in order of appearance.
+
+    Objects that shared an id still share one, so the model loads the same.
+    """
+    if isinstance(node, dict):
+        result = {}
+        for key, value in node.items():
+            if key == "shared_object_id" and isinstance(value, int):
+                result[key] = numbers.setdefault(value, len(numbers) + 1)
+            else:
+                result[key] = _renumber_shared_objects(value, numbers)
+        return result
+    if isinstance(node, list):
+        return [_renumber_shared_objects(value, numbers) for value in node]
+    return node
+
+
 def save_reproducible_keras(source: str | os.PathLike, target: str | os.PathLike) -> None:
     """Copy a ``.keras`` archive with a fixed save date and fixed member times.
 
-    Keras stamps the current time into ``metadata.json`` and the zip entries,
-    so two identical trainings would differ byte for byte; the weights and
-    config inside are copied unchanged.
+    Keras stamps the current time into ``metadata.json`` and the zip entries
+    and memory addresses into ``config.json``, so two identical trainings would
+    differ byte for byte; the weights are copied unchanged.
     """
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
         for member in original.infolist():
@@ -81,6 +99,8 @@ def save_reproducible_keras(source: str | os.PathLike, target: str | os.PathLike
                 metadata = json.loads(data)
                 metadata["date_saved"] = "1980-01-01@00:00:00"
                 data = json.dumps(metadata).encode("utf-8")
+            elif member.filename == "config.json":
+                data = json.dumps(_renumber_shared_objects(json.loads(data), {})).encode("utf-8")
             info = zipfile.ZipInfo(member.filename, date_time=FIXED_ZIP_TIME)
             info.compress_type = member.compress_type
             copy.writestr(info, data)
