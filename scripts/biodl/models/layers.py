@@ -27,6 +27,28 @@ class OneHot(layers.Layer):
         return {**super().get_config(), "vocabulary_size": self.vocabulary_size}
 
 
+@keras.saving.register_keras_serializable(package="biodl")
+class MaxOverTime(layers.Layer):
+    """Maximum of every feature over time, skipping masked (padding) steps.
+
+    Keras's ``GlobalMaxPooling1D`` drops the mask, so padded steps of
+    variable-length sequences would take part in the maximum.
+    """
+
+    def __init__(self, **kwargs: object):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: object, mask: object = None) -> object:
+        if mask is not None:
+            lowest = ops.full_like(inputs, -3.0e38)
+            inputs = ops.where(ops.expand_dims(mask, -1), inputs, lowest)
+        return ops.max(inputs, axis=1)
+
+    def compute_mask(self, inputs: object, mask: object = None) -> None:
+        return None
+
+
 def model_input(spec: InputSpec) -> tuple[keras.KerasTensor, keras.KerasTensor]:
     """The Input and the float tensor the family's body starts from."""
     if spec.kind == "tokens":

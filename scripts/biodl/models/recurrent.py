@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from biodl.models.layers import model_input, task_head
+from biodl.models.layers import MaxOverTime, model_input, task_head
 from biodl.models.specs import InputSpec, TaskSpec
 
 CELLS = {"rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
@@ -39,6 +39,6 @@ def build(
         )
         x = layers.Bidirectional(layer, name=f"bi{cell}{index}")(x) if bidirectional else layer(x)
     if pooling == "max" and not task.per_position:
-        x = layers.GlobalMaxPooling1D(name="max_over_time")(x)
+        x = MaxOverTime(name="max_over_time")(x)
     name = f"bi{cell}" if bidirectional else cell
     return keras.Model(inputs, task_head(x, task), name=name)
