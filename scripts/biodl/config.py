@@ -92,9 +92,3 @@ def dataset_problem(dataset: dict) -> str | None:
     if split.get("by") == "time" and split.get("folds"):
         return "split.folds cannot be combined with split.by 'time'"
     return None
-
-
-def load_yaml(path: str | os.PathLike) -> dict:
-    """Read a YAML file into a dict."""
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}

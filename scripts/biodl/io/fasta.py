@@ -20,7 +20,6 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -301,9 +300,3 @@ def read_fasta(
     if pending:
         parser.parse(pending)
     return parser.result()
-
-
-def fasta_ids(path: str | Path) -> list[str]:
-    """Record ids of a FASTA file, for tests and small tools."""
-    with open_binary(path) as handle:
-        return [line[1:].decode().split()[0] for line in handle if line.startswith(b">")]
