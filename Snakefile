@@ -7,6 +7,8 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -14,3 +16,6 @@ rule all:
     input:
         all_data_outputs(),
         all_training_outputs(),
+        all_comparison_outputs(),
+        all_figures(),
+        layout.report(),

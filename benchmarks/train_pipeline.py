@@ -260,7 +260,7 @@ def compiled(model: object) -> object:
     """The model compiled as ``biodl.training.train`` compiles it (Adam, task loss)."""
     import keras
     from biodl.models.layers import loss_for
-    from biodl.models.specs import TaskSpec
+    from biodl.specs import TaskSpec
 
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=loss_for(TaskSpec("binary", 1)))
     return model
@@ -278,7 +278,7 @@ def load(files: dict[str, Path]) -> object:
 def run_plain(setup: Setup, files: dict[str, Path]) -> dict:
     """Float32 one-hot array in memory, CNN on float input, plain fit."""
     from biodl.models import build
-    from biodl.models.specs import InputSpec, TaskSpec
+    from biodl.specs import InputSpec, TaskSpec
 
     tokens = np.load(files["tokens"])[: setup.n_train]
     x = np.eye(4, dtype=np.float32)[tokens - 1]
@@ -297,7 +297,7 @@ def run_plain(setup: Setup, files: dict[str, Path]) -> dict:
 def run_tokens(setup: Setup, files: dict[str, Path]) -> dict:
     """uint8 tokens fully in memory, CNN with OneHot inside, plain fit."""
     from biodl.models import build
-    from biodl.models.specs import InputSpec, TaskSpec
+    from biodl.specs import InputSpec, TaskSpec
 
     x = np.load(files["tokens"])[: setup.n_train]
     labels = pd.read_csv(files["ids"], sep="\t")["label"].to_numpy()[: setup.n_train]
@@ -313,7 +313,7 @@ def run_tokens(setup: Setup, files: dict[str, Path]) -> dict:
 
 def run_pipeline(setup: Setup, files: dict[str, Path]) -> dict:
     """``Batches`` over mmap'ed uint8 tokens, CNN with OneHot inside, one fit call."""
-    from biodl.batches import Batches
+    from biodl.feed import Batches
     from biodl.models import build
 
     data = load(files)

@@ -11,6 +11,7 @@ from biodl.config import check_config
 from biodl.errors import InputError
 from biodl.workflow import (
     Layout,
+    baseline_arguments,
     ingest_arguments,
     model_resources,
     split_arguments,
@@ -85,3 +86,86 @@ def all_training_outputs():
         layout.run(dataset, model, unit, seed)["predictions"]
         for dataset, model, unit, seed in layout.runs()
     ]
+
+
+def baseline_inputs(wildcards):
+    inputs = layout.training_inputs(wildcards.dataset, wildcards.unit)
+    settings = dataset_config(wildcards)
+    if settings["kind"] == "sequences":
+        inputs["kmers"] = layout.ingest("sequences", wildcards.dataset)["kmers"]
+    return inputs
+
+
+def compare_inputs(wildcards):
+    runs = layout.evaluated_runs(wildcards.dataset)
+    files = {}
+    for name, unit, seed in runs:
+        run = layout.run(wildcards.dataset, name, unit, seed)
+        files[f"metrics|{name}|{unit}|{seed}"] = run["metrics"]
+        files[f"predictions|{name}|{unit}|{seed}"] = run["predictions"]
+    return files
+
+
+def history_inputs(wildcards):
+    return {
+        f"{model}|{unit}|{seed}": layout.run(wildcards.dataset, model, unit, seed)[
+            "history"
+        ]
+        for model in layout.models_for(wildcards.dataset)
+        for unit in layout.units(wildcards.dataset)
+        for seed in config["seeds"]
+    }
+
+
+def all_comparison_outputs():
+    return [
+        path
+        for dataset in layout.supervised_datasets()
+        if layout.evaluated_runs(dataset)
+        for path in layout.compare(dataset).values()
+    ]
+
+
+def plot_inputs(wildcards):
+    files = {
+        "summary": layout.compare(wildcards.dataset)["summary"],
+        "metrics": layout.compare(wildcards.dataset)["metrics"],
+    }
+    for name, unit, seed in layout.evaluated_runs(wildcards.dataset):
+        run = layout.run(wildcards.dataset, name, unit, seed)
+        files[f"predictions|{name}|{unit}|{seed}"] = run["predictions"]
+        if name in layout.models_for(wildcards.dataset):
+            files[f"history|{name}|{unit}|{seed}"] = run["history"]
+    return files
+
+
+def figure_pattern():
+    from biodl.families import FIGURES
+
+    return "|".join(sorted({name for names in FIGURES.values() for name in names}))
+
+
+def all_figures():
+    return [
+        path
+        for dataset in layout.supervised_datasets()
+        if layout.evaluated_runs(dataset)
+        for path in layout.figures(dataset).values()
+    ]
+
+
+def report_inputs(wildcards):
+    files = {}
+    for dataset in layout.supervised_datasets():
+        if not layout.evaluated_runs(dataset):
+            continue
+        compare = layout.compare(dataset)
+        files[f"summary|{dataset}"] = compare["summary"]
+        files[f"paired|{dataset}"] = compare["paired"]
+        for name, path in layout.figures(dataset).items():
+            files[f"figure|{dataset}|{name}"] = path
+        for name, unit, seed in layout.evaluated_runs(dataset):
+            files[f"run|{dataset}|{name}|{unit}|{seed}"] = layout.run(
+                dataset, name, unit, seed
+            )["run"]
+    return files

@@ -67,3 +67,31 @@ rule predict:
         ),
     script:
         "../scripts/predict.py"
+
+
+rule baseline:
+    input:
+        unpack(baseline_inputs),
+    output:
+        predictions=layout.run()["predictions"],
+        run=layout.run()["run"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.baseline.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.baseline.tsv"
+    wildcard_constraints:
+        model=layout.baseline_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+    conda:
+        "../envs/train.yaml"
+    threads: resource("baseline", "threads")
+    resources:
+        mem_mb=resource("baseline", "mem_mb"),
+        runtime=resource("baseline", "runtime"),
+    params:
+        arguments=lambda wildcards: baseline_arguments(
+            config, wildcards.dataset, wildcards.model
+        ),
+    script:
+        "../scripts/baseline.py"

@@ -23,8 +23,8 @@ from biodl.errors import TrainingDivergedError  # noqa: E402
 from biodl.families import CAPABILITIES, supports  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
 from biodl.models import FAMILIES, build  # noqa: E402
-from biodl.models.specs import InputSpec, TaskSpec  # noqa: E402
 from biodl.predict import predict_partition  # noqa: E402
+from biodl.specs import InputSpec, TaskSpec  # noqa: E402
 from biodl.training import configure_runtime, train  # noqa: E402
 
 configure_runtime(0, 1)  # one thread for every test here, fixed before TensorFlow runs an op
@@ -294,7 +294,7 @@ def test_jax_backend_trains_the_same_models():
     code = (
         "import numpy as np, keras\n"
         "from biodl.models import build\n"
-        "from biodl.models.specs import InputSpec, TaskSpec\n"
+        "from biodl.specs import InputSpec, TaskSpec\n"
         "assert keras.backend.backend() == 'jax'\n"
         "for family in ('cnn', 'lstm', 'bigru', 'cnn_lstm'):\n"
         "    model = build(family, InputSpec('tokens', (30,), 4), TaskSpec('binary', 1))\n"

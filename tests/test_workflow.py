@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
+from biodl.families import FIGURES
 from conftest import ROOT, write
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -127,12 +129,22 @@ CI_MODELS = {
 }
 
 
+CI_BASELINES = {
+    "logistic": {"method": "logistic", "datasets": ["dna_binary", "expression"]},
+    "window_logistic": {"method": "window_logistic"},
+    "persistence": {"method": "persistence"},
+    "ridge_ar": {"method": "ridge_ar"},
+    "summary_logistic": {"method": "summary_logistic"},
+    "shuffled_labels": {"method": "shuffled_labels", "datasets": ["dna_binary", "expression"]},
+}
+
+
 @pytest.mark.slow
 def test_demo_slice_runs_end_to_end_and_reruns_bit_identically(tmp_path):
     first = copy_workflow(tmp_path / "first")
     second = copy_workflow(tmp_path / "second")
     for workdir in (first, second):
-        edit_config(workdir, lambda c: c.update(models=CI_MODELS))
+        edit_config(workdir, lambda c: c.update(models=CI_MODELS, baselines=CI_BASELINES))
         result = snakemake(workdir, "--cores", "2")
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
@@ -152,6 +164,23 @@ def test_demo_slice_runs_end_to_end_and_reruns_bit_identically(tmp_path):
                 assert {"model.keras", "history.tsv", "run.json", "predictions.tsv"} <= {
                     p.name for p in run.iterdir()
                 }
+    for name in ("dna_binary", "protein_ss", "expression", "timecourse_forecast", "timecourse_classes"):
+        assert {"metrics.tsv", "summary.tsv", "paired.tsv"} <= {
+            p.name for p in (first / f"results/{name}/compare").iterdir()
+        }
+    summary = pd.read_csv(first / "results/dna_binary/compare/summary.tsv", sep="\t").query(
+        "metric == 'roc_auc'"
+    )
+    auc = summary.set_index("model")["mean"]
+    assert auc["cnn"] > auc["shuffled_labels"] + 0.2 and auc["logistic"] > auc["shuffled_labels"] + 0.2
+    forecast = pd.read_csv(first / "results/timecourse_forecast/compare/summary.tsv", sep="\t")
+    mse = forecast.query("metric == 'mse'").set_index("model")["mean"]
+    assert mse["ridge_ar"] < 0.5 * mse["persistence"]
+    report = (first / "results/report.html").read_text()
+    assert report.count("data:image/png;base64,") == sum(
+        len(FIGURES[config["datasets"][name]["task"]])
+        for name in ("dna_binary", "protein_ss", "expression", "timecourse_forecast", "timecourse_classes")
+    )
     assert digests(first / "results") == digests(second / "results")
 
 

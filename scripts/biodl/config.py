@@ -49,6 +49,30 @@ def check_config(config: dict, schema_path: str | os.PathLike, source: str = "co
         problem = model_problem(model, config["datasets"])
         if problem:
             raise InputError(f"{source}: models.{name}: {problem}")
+    for name, baseline in config.get("baselines", {}).items():
+        problem = baseline_problem(name, baseline, config)
+        if problem:
+            raise InputError(f"{source}: baselines.{name}: {problem}")
+
+
+def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
+    """The first baseline setting that cannot work, or None."""
+    from biodl.families import BASELINES, INPUT_KINDS, baseline_supports
+
+    method = baseline["method"]
+    if name in config.get("models", {}):
+        return "a model has the same name; results of both would land in one folder"
+    unknown = sorted(set(baseline.get("hparams", {})) - BASELINES[method][2])
+    if unknown:
+        allowed = ", ".join(sorted(BASELINES[method][2])) or "none"
+        return f"unknown hyper-parameter {unknown[0]!r} for method {method!r} (allowed: {allowed})"
+    for dataset_name in baseline.get("datasets", []):
+        if dataset_name not in config["datasets"]:
+            return f"dataset {dataset_name!r} is not defined under datasets"
+        dataset = config["datasets"][dataset_name]
+        if not baseline_supports(method, INPUT_KINDS[dataset["kind"]], dataset["task"]):
+            return f"method {method!r} does not apply to dataset {dataset_name!r} (task {dataset['task']!r})"
+    return None
 
 
 def model_problem(model: dict, datasets: dict) -> str | None:

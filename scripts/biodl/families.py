@@ -40,3 +40,49 @@ def supports(family: str, input_kind: str, task: str) -> bool:
 def unknown_hparams(family: str, hparams: dict) -> list[str]:
     """Hyper-parameter names the family's builder does not take."""
     return sorted(set(hparams) - CAPABILITIES[family][2]) if family in CAPABILITIES else []
+
+
+ITEM_CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})
+# baseline method → (input kinds, tasks, hyper-parameters it takes)
+BASELINES: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
+    "logistic": (frozenset({"tokens", "vector"}), ITEM_CLASSIFICATION, frozenset()),
+    "random_forest": (
+        frozenset({"tokens", "vector"}),
+        ITEM_CLASSIFICATION | {"regression"},
+        frozenset({"n_estimators", "min_samples_leaf", "max_features"}),
+    ),
+    "linear_svm": (frozenset({"vector"}), frozenset({"binary", "multiclass"}), frozenset()),
+    "ridge": (frozenset({"tokens", "vector"}), frozenset({"regression"}), frozenset()),
+    "window_logistic": (frozenset({"tokens"}), frozenset({"per_position"}), frozenset({"window"})),
+    "persistence": (frozenset({"series"}), frozenset({"forecasting"}), frozenset()),
+    "training_mean": (frozenset({"series"}), frozenset({"forecasting"}), frozenset()),
+    "ridge_ar": (frozenset({"series"}), frozenset({"forecasting"}), frozenset()),
+    "summary_logistic": (frozenset({"series"}), frozenset({"series_classification"}), frozenset()),
+    "shuffled_labels": (
+        frozenset({"tokens", "vector", "series"}),
+        ITEM_CLASSIFICATION | {"regression", "series_classification"},
+        frozenset(),
+    ),
+}
+
+
+def baseline_supports(method: str, input_kind: str, task: str) -> bool:
+    """Whether baseline ``method`` applies to this input kind and task."""
+    if method not in BASELINES:
+        return False
+    kinds, tasks, _ = BASELINES[method]
+    if input_kind == "series" and task in ITEM_CLASSIFICATION | {"regression"}:
+        return False
+    return input_kind in kinds and task in tasks
+
+
+# figures of a dataset's comparison, by task (file stems under compare/figures/)
+FIGURES: dict[str, tuple[str, ...]] = {
+    "binary": ("metrics", "roc", "pr", "calibration", "confusion", "learning"),
+    "multiclass": ("metrics", "roc", "pr", "calibration", "confusion", "learning"),
+    "series_classification": ("metrics", "roc", "pr", "calibration", "confusion", "learning"),
+    "multilabel": ("metrics", "roc", "pr", "learning"),
+    "regression": ("metrics", "scatter", "learning"),
+    "per_position": ("metrics", "confusion", "learning"),
+    "forecasting": ("metrics", "horizon", "forecast", "learning"),
+}

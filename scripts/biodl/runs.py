@@ -93,3 +93,50 @@ def predict_run(
     model = keras.models.load_model(model_path)
     with all_or_nothing(predictions_path):
         save_table(predictions_path, predict_partition(model, data))
+
+
+def baseline_run(
+    files: dict[str, Path],
+    outputs: dict[str, Path],
+    unit: str,
+    seed: int,
+    threads: int,
+    kind: str,
+    task: str,
+    method: str,
+    hparams: dict,
+    windows: dict | None = None,
+    split_by: str = "items",
+    run_config: dict | None = None,
+) -> None:
+    """Fit one baseline on one split unit and write its test predictions and run.json."""
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from biodl.baselines import fit_baseline
+    from biodl.io.outputs import all_or_nothing, save_json, save_table
+    from biodl.predict import prediction_table
+    from biodl.versions import package_versions
+
+    data = load_run_data(kind, task, files, unit, windows, split_by)
+    counts = sp.load_npz(files["kmers"]) if "kmers" in files else None
+    ids = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)["id"].tolist()
+    fitted = fit_baseline(method, data, seed, threads, hparams, counts, ids)
+    with all_or_nothing(outputs["predictions"], outputs["run"]):
+        save_table(outputs["predictions"], prediction_table(data, data.partitions["test"], fitted.scores))
+        save_json(
+            outputs["run"],
+            {
+                "method": method,
+                "hparams": hparams,
+                "chosen": fitted.chosen,
+                "valid_loss": fitted.valid_loss,
+                "seed": seed,
+                "threads": threads,
+                "input": data.spec.to_dict(),
+                "task": data.task.to_dict(),
+                "partition_sizes": {name: len(p) for name, p in data.partitions.items()},
+                "config": {**(run_config or {}), "unit": unit},
+                "versions": package_versions(),
+            },
+        )

@@ -15,11 +15,11 @@ this routine keeps all of it, and shuffles with a generator seeded by
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import math
 import os
-import platform
 import shutil
 import time
 from pathlib import Path
@@ -27,12 +27,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-import biodl
-from biodl.batches import Batches, TrainingData
+from biodl.batches import TrainingData
 from biodl.errors import InputError, TrainingDivergedError
+from biodl.feed import Batches
 from biodl.io.outputs import save_json, save_reproducible_keras
 from biodl.models import build
 from biodl.models.layers import loss_for
+from biodl.versions import package_versions
 
 log = logging.getLogger("biodl.training")
 TRAINING_DEFAULTS = {
@@ -42,11 +43,31 @@ TRAINING_DEFAULTS = {
     "patience": 5,
     "min_delta": 0.0,
     "class_weights": "balanced",
+    "clipnorm": None,
 }
+
+
+M_TOP_PAD = -2  # glibc's mallopt parameter, as in <malloc.h>
+HEAP_TOP_PAD = 256 << 20
+
+
+def keep_heap_between_batches(pad: int = HEAP_TOP_PAD) -> bool:
+    """Let glibc malloc keep ``pad`` bytes at the top of its heaps instead of returning them.
+
+    With the defaults, the batch-sized buffers that each training step frees go
+    back to the kernel and the next step faults the pages in again: thousands of
+    page faults per batch, which halved training speed (docs/benchmarks.md).
+    This is the runtime form of ``MALLOC_TOP_PAD_``; elsewhere than glibc it does nothing.
+    """
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_TOP_PAD, pad))
+    except (OSError, AttributeError):
+        return False
 
 
 def configure_runtime(seed: int, threads: int) -> None:
     """Seed every generator, pin thread counts and ask for deterministic ops (TensorFlow)."""
+    keep_heap_between_batches()
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -63,25 +84,15 @@ def configure_runtime(seed: int, threads: int) -> None:
 
 
 def software_versions() -> dict[str, str]:
-    """Versions recorded next to every model."""
-    import sklearn
-
-    versions = {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "biodl": biodl.__version__,
-    }
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        versions["tensorflow"] = tf.__version__
-    elif keras.backend.backend() == "jax":
-        import jax
-
-        versions["jax"] = jax.__version__
+    """Versions recorded next to every model: those of the baselines, Keras and its backend."""
+    backend = keras.backend.backend()
+    versions = package_versions()
+    versions.update(keras=keras.__version__, backend=backend)
+    engine = {"tensorflow": "tensorflow-cpu", "jax": "jax", "torch": "torch"}.get(backend)
+    if engine:
+        versions[backend] = package_versions((engine,))[engine]
+        if versions[backend] == "not installed" and backend == "tensorflow":
+            versions[backend] = package_versions(("tensorflow",))["tensorflow"]
     return versions
 
 
@@ -151,8 +162,9 @@ class RunState(keras.callbacks.Callback):
 
     def _append_history(self, epoch: int, logs: dict, rate: float) -> None:
         path = self.folder / "history.tsv"
-        columns = ["epoch", *sorted(logs), "learning_rate"]  # wall time stays in the log: not reproducible
-        row = [str(epoch + 1), *(f"{float(logs[k]):.6g}" for k in sorted(logs)), f"{rate:.6g}"]
+        names = sorted(set(logs) - {"learning_rate"})  # the rate comes last, once
+        columns = ["epoch", *names, "learning_rate"]  # wall time stays in the log: not reproducible
+        row = [str(epoch + 1), *(f"{float(logs[k]):.6g}" for k in names), f"{rate:.6g}"]
         new = not path.exists()
         with open(path, "a", encoding="utf-8") as handle:
             if new:
@@ -267,7 +279,10 @@ def train(
         except TypeError as error:
             raise InputError(f"model family {family!r}: {error}") from None
         model.compile(
-            optimizer=keras.optimizers.Adam(settings["learning_rate"], name="adam"), loss=loss_for(data.task)
+            optimizer=keras.optimizers.Adam(
+                settings["learning_rate"], clipnorm=settings["clipnorm"], name="adam"
+            ),
+            loss=loss_for(data.task),
         )
     train_batches = Batches(data.partitions["train"], settings["batch_size"], True, seed, resumed_from)
     valid_batches = Batches(data.partitions["valid"], settings["batch_size"])

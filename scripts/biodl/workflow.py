@@ -113,6 +113,7 @@ class Layout:
             "history": "history.tsv",
             "run": "run.json",
             "predictions": "predictions.tsv",
+            "metrics": "metrics.json",
         }
         return {key: f"{folder}/{name}" for key, name in names.items()}
 
@@ -125,6 +126,63 @@ class Layout:
             for unit in self.units(dataset)
             for seed in self.config.get("seeds", [1])
         ]
+
+    def baselines_for(self, dataset: str) -> list[str]:
+        """Baseline names that fit on ``dataset``: listed there, or applicable (when no list is given)."""
+        from biodl.families import INPUT_KINDS, baseline_supports
+
+        settings = self.config["datasets"][dataset]
+        return [
+            name
+            for name, baseline in self.config.get("baselines", {}).items()
+            if baseline_supports(baseline["method"], INPUT_KINDS[settings["kind"]], settings["task"])
+            and (baseline.get("datasets") is None or dataset in baseline["datasets"])
+        ]
+
+    def controls_for(self, dataset: str) -> list[str]:
+        """Baselines of ``dataset`` that are controls (fitted on shuffled labels)."""
+        baselines = self.config.get("baselines", {})
+        return [
+            name for name in self.baselines_for(dataset) if baselines[name]["method"] == "shuffled_labels"
+        ]
+
+    def evaluated_runs(self, dataset: str) -> list[tuple[str, str, int]]:
+        """Every (model or baseline, unit, seed) of a dataset that is evaluated and compared."""
+        return [
+            (name, unit, seed)
+            for name in self.models_for(dataset) + self.baselines_for(dataset)
+            for unit in self.units(dataset)
+            for seed in self.config.get("seeds", [1])
+        ]
+
+    def supervised_datasets(self) -> list[str]:
+        """Datasets with a supervised task (everything but generation)."""
+        return [name for name, s in self.config["datasets"].items() if s["task"] != "generation"]
+
+    def compare(self, dataset: str = "{dataset}") -> dict[str, str]:
+        """Comparison tables of one dataset."""
+        names = {"metrics": "metrics.tsv", "summary": "summary.tsv", "paired": "paired.tsv"}
+        return {key: f"{self.results}/{dataset}/compare/{name}" for key, name in names.items()}
+
+    def figure(self, dataset: str = "{dataset}", name: str = "{figure}") -> str:
+        """One figure of a dataset's comparison."""
+        return f"{self.results}/{dataset}/compare/figures/{name}.png"
+
+    def figures(self, dataset: str) -> dict[str, str]:
+        """Every figure of a dataset, by name (which ones depends on the task)."""
+        from biodl.families import FIGURES
+
+        return {
+            name: self.figure(dataset, name) for name in FIGURES[self.config["datasets"][dataset]["task"]]
+        }
+
+    def report(self) -> str:
+        """The self-contained HTML report."""
+        return f"{self.results}/report.html"
+
+    def baseline_pattern(self) -> str:
+        """Wildcard regex matching exactly the configured baseline names."""
+        return "|".join(re.escape(n) for n in self.config.get("baselines", {})) or NEVER_MATCHES
 
     def model_pattern(self) -> str:
         """Wildcard regex matching exactly the configured model names."""
@@ -230,6 +288,25 @@ def training_arguments(config: dict, dataset: str, model: str) -> dict:
         "run_config": {
             "dataset": {dataset: settings},
             "model": {model: model_settings},
+            "seeds": config.get("seeds"),
+        },
+    }
+
+
+def baseline_arguments(config: dict, dataset: str, baseline: str) -> dict:
+    """Keyword arguments of :func:`biodl.runs.baseline_run` for one dataset and baseline."""
+    settings = config["datasets"][dataset]
+    baseline_settings = config["baselines"][baseline]
+    return {
+        "kind": settings["kind"],
+        "task": settings["task"],
+        "method": baseline_settings["method"],
+        "hparams": baseline_settings.get("hparams", {}),
+        "windows": settings.get("windows"),
+        "split_by": settings.get("split", {}).get("by", "items"),
+        "run_config": {
+            "dataset": {dataset: settings},
+            "baseline": {baseline: baseline_settings},
             "seeds": config.get("seeds"),
         },
     }

@@ -13,7 +13,7 @@ import keras
 
 from biodl.families import supports
 from biodl.models import cnn, cnn_lstm, mlp, recurrent
-from biodl.models.specs import InputSpec, TaskSpec
+from biodl.specs import InputSpec, TaskSpec
 
 FAMILIES: dict[str, Callable[..., keras.Model]] = {
     "mlp": mlp.build,

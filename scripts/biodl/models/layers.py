@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from biodl.models.specs import InputSpec, TaskSpec
+from biodl.specs import InputSpec, TaskSpec
 
 
 @keras.saving.register_keras_serializable(package="biodl")

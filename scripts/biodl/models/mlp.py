@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from biodl.models.layers import dense_stack, model_input, task_head
-from biodl.models.specs import InputSpec, TaskSpec
+from biodl.specs import InputSpec, TaskSpec
 
 
 def build(

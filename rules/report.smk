@@ -1,0 +1,23 @@
+"""The self-contained HTML report of every dataset."""
+
+
+rule report:
+    input:
+        unpack(report_inputs),
+    output:
+        html=layout.report(),
+    log:
+        "logs/report.log",
+    benchmark:
+        "logs/bench/report.tsv"
+    conda:
+        "../envs/evaluate.yaml"
+    threads: resource("report", "threads")
+    resources:
+        mem_mb=resource("report", "mem_mb"),
+        runtime=resource("report", "runtime"),
+    params:
+        tasks={name: settings["task"] for name, settings in config["datasets"].items()},
+        config=config,
+    script:
+        "../scripts/report.py"

@@ -1,0 +1,13 @@
+from biodl.cli import run_step
+from biodl.runs import baseline_run
+
+run_step(
+    snakemake.log[0],
+    baseline_run,
+    files={key: value for key, value in snakemake.input.items()},
+    outputs=dict(snakemake.output.items()),
+    unit=snakemake.wildcards.unit,
+    seed=int(snakemake.wildcards.seed),
+    threads=snakemake.threads,
+    **snakemake.params.arguments,
+)

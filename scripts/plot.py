@@ -1,0 +1,12 @@
+from biodl.cli import run_step
+from biodl.plots import plot_dataset
+
+run_step(
+    snakemake.log[0],
+    plot_dataset,
+    files={key: value for key, value in snakemake.input.items()},
+    figures={snakemake.wildcards.figure: snakemake.output.figure},
+    task=snakemake.params.task,
+    baselines=snakemake.params.baselines,
+    controls=snakemake.params.controls,
+)

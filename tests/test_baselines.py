@@ -1,0 +1,172 @@
+"""Classical baselines on the deep models' partitions: features, fits with known answers, and honesty."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from biodl.baselines import fit_baseline, residue_windows, series_summaries
+from biodl.batches import Partition, load_items, load_windows
+from biodl.encode import kmer_counts
+from biodl.io.outputs import save_array, save_json
+from biodl.runs import baseline_run
+from scipy import stats
+from sklearn.metrics import accuracy_score, roc_auc_score
+from test_training import load, motif_dataset
+
+
+def kmer_inputs(files: dict) -> tuple[sp.csr_matrix, list[str]]:
+    tokens = np.load(files["tokens"])
+    ids = pd.read_csv(files["ids"], sep="\t")["id"].tolist()
+    return kmer_counts(tokens, 4, 4), ids
+
+
+def binary_auc(fitted, data) -> float:
+    truth = data.partitions["test"].truth(np.arange(len(data.partitions["test"])))
+    return roc_auc_score(truth, fitted.scores[:, 0])
+
+
+def test_residue_windows_one_hot_the_neighbours_of_each_labelled_position():
+    tokens = np.array([[1, 2, 3, 0], [4, 4, 0, 0]], dtype=np.uint8)
+    windows = residue_windows(tokens, tokens > 0, window=1, vocabulary=4).toarray()
+    assert windows.shape == (5, 12)  # five residues, 3 offsets × 4 letters
+    # first residue of the first sequence: nothing on the left, itself (1), right neighbour (2)
+    assert np.flatnonzero(windows[0]).tolist() == [4 + 0, 8 + 1]
+    # last residue of the first sequence: left (2), itself (3), padding on the right
+    assert np.flatnonzero(windows[2]).tolist() == [0 + 1, 4 + 2]
+    # second sequence, second residue: left 4, itself 4, padding
+    assert np.flatnonzero(windows[4]).tolist() == [3, 4 + 3]
+
+
+def test_series_summaries_match_numpy_and_scipy():
+    rng = np.random.default_rng(0)
+    cube = rng.normal(size=(3, 12, 2))
+    partition = Partition(["a", "b", "c"], lambda rows: (cube[rows], np.zeros(len(rows))), lambda rows: rows)
+    summaries = series_summaries(partition)
+    assert summaries.shape == (3, 12)
+    series, gene = 1, 1
+    values = cube[series, :, gene]
+    time = np.arange(12)
+    expected_slope = stats.linregress((time - time.mean()) / time.std(), values).slope
+    centred = values - values.mean()
+    expected_lag1 = np.mean(centred[1:] * centred[:-1]) / values.var()
+    assert summaries[series, [1, 3, 5, 7, 9, 11]] == pytest.approx(
+        [values.mean(), values.std(), values.min(), values.max(), expected_slope, expected_lag1]
+    )
+
+
+@pytest.mark.parametrize("method", ["logistic", "random_forest"])
+def test_kmer_baselines_find_a_planted_motif(tmp_path, method):
+    files = motif_dataset(tmp_path, n=600, length=40)
+    data = load(files)
+    counts, ids = kmer_inputs(files)
+    fitted = fit_baseline(
+        method, data, 1, 1, {"n_estimators": 100} if method == "random_forest" else {}, counts, ids
+    )
+    assert binary_auc(fitted, data) > 0.85
+
+
+def test_shuffled_label_control_stays_at_chance(tmp_path):
+    files = motif_dataset(tmp_path, n=600, length=40)
+    data = load(files)
+    counts, ids = kmer_inputs(files)
+    fitted = fit_baseline("shuffled_labels", data, 1, 1, {}, counts, ids)
+    assert abs(binary_auc(fitted, data) - 0.5) < 0.12
+
+
+def test_setting_is_chosen_on_validation_not_test(tmp_path):
+    files = motif_dataset(tmp_path, n=600, length=40)
+    counts, ids = kmer_inputs(files)
+    chosen = fit_baseline("logistic", load(files), 1, 1, {}, counts, ids).chosen
+    index = pd.read_csv(files["ids"], sep="\t")
+    split = pd.read_csv(files["split"], sep="\t")
+    test = split["partition"].eq("test").to_numpy()
+    index.loc[test, "label"] = np.where(
+        index.loc[test, "label"] == "yes", "no", "yes"
+    )  # flip every test label
+    index.to_csv(files["ids"], sep="\t", index=False)
+    assert fit_baseline("logistic", load(files), 1, 1, {}, counts, ids).chosen == chosen
+
+
+def test_window_logistic_learns_residue_classes(tmp_path):
+    rng = np.random.default_rng(2)
+    n, length = 200, 30
+    tokens = rng.integers(1, 21, size=(n, length)).astype(np.uint8)
+    lengths = rng.integers(15, length + 1, size=n)
+    tokens[np.arange(length)[None, :] >= lengths[:, None]] = 0
+    # class of a residue: H when it and its left neighbour are in the first half of the alphabet
+    left = np.pad(tokens, ((0, 0), (1, 0)))[:, :-1]
+    helix = (tokens <= 10) & (tokens > 0) & (left <= 10)
+    positions = np.where(tokens == 0, 0, np.where(helix, 1, 2)).astype(np.uint8)
+    folder = tmp_path
+    ids = [f"p{i}" for i in range(n)]
+    pd.DataFrame({"id": ids}).to_csv(folder / "ids.tsv", sep="\t", index=False)
+    save_array(folder / "tokens.npy", tokens)
+    save_array(folder / "positions.npy", positions)
+    save_json(folder / "meta.json", {"position_classes": "HC", "vocabulary": "ACDEFGHIKLMNPQRSTVWY"})
+    partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
+    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
+    files = {"ids": folder / "ids.tsv", "meta": folder / "meta.json", "positions": folder / "positions.npy"}
+    data = load_items(
+        "sequences", "per_position", files, folder / "tokens.npy", folder / "split.tsv", "holdout"
+    )
+    fitted = fit_baseline("window_logistic", data, 1, 1, {"window": 2})
+    test_positions = positions[partition == "test"]
+    labelled = test_positions > 0
+    assert fitted.scores.shape == (*test_positions.shape, 2)
+    predicted = fitted.scores[labelled].argmax(axis=1) + 1
+    assert accuracy_score(test_positions[labelled], predicted) > 0.95
+    assert np.all(fitted.scores[~labelled] == 0)
+
+
+def forecasting_data(folder, n_times: int = 200):
+    """Two noisy oscillators in one series, split by time into train / valid / test."""
+    rng = np.random.default_rng(3)
+    time = np.arange(n_times)
+    values = np.stack([np.sin(time / 5), np.cos(time / 7)], axis=1) + rng.normal(0, 0.05, (n_times, 2))
+    save_array(folder / "values.npy", values[None].astype(np.float32))
+    pd.DataFrame({"id": ["s0"]}).to_csv(folder / "ids.tsv", sep="\t", index=False)
+    pd.DataFrame({"time": time}).to_csv(folder / "times.tsv", sep="\t", index=False)
+    pd.DataFrame({"gene": ["g1", "g2"]}).to_csv(folder / "genes.tsv", sep="\t", index=False)
+    partition = np.where(time < 120, "train", np.where(time < 150, "valid", "test"))
+    pd.DataFrame({"id": [str(t) for t in time], "partition": partition}).to_csv(
+        folder / "split.tsv", sep="\t", index=False
+    )
+    files = {"ids": folder / "ids.tsv", "times": folder / "times.tsv", "genes": folder / "genes.tsv"}
+    return load_windows(files, folder / "values.npy", folder / "split.tsv", "holdout", "time", 10, 3), values
+
+
+def test_forecast_baselines(tmp_path):
+    data, _ = forecasting_data(tmp_path)
+    test = data.partitions["test"]
+    inputs, truth = test.gather(np.arange(len(test)))
+    persistence = fit_baseline("persistence", data, 1, 1, {}).scores
+    assert np.array_equal(persistence, np.repeat(inputs[:, -1:, :], 3, axis=1))
+    train = data.partitions["train"]
+    train_truth = train.truth(np.arange(len(train)))
+    mean = fit_baseline("training_mean", data, 1, 1, {}).scores
+    assert mean[0] == pytest.approx(train_truth.mean(axis=0))
+    ridge = fit_baseline("ridge_ar", data, 1, 1, {}).scores
+    assert np.mean((ridge - truth) ** 2) < 0.5 * np.mean((persistence - truth) ** 2)
+
+
+def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
+    files = motif_dataset(tmp_path / "data", n=300, length=30)
+    counts, _ = kmer_inputs(files)
+    sp.save_npz(tmp_path / "data" / "kmers.npz", counts)
+    inputs = {**files, "inputs": files["tokens"], "kmers": tmp_path / "data" / "kmers.npz"}
+    outputs = []
+    for attempt in ("a", "b"):
+        out = {"predictions": tmp_path / attempt / "predictions.tsv", "run": tmp_path / attempt / "run.json"}
+        baseline_run(inputs, out, "holdout", 1, 1, "sequences", "binary", "logistic", {})
+        outputs.append((out["predictions"].read_bytes(), out["run"].read_bytes()))
+    assert outputs[0] == outputs[1]
+    table = pd.read_csv(tmp_path / "a" / "predictions.tsv", sep="\t")
+    assert table.columns.tolist() == ["id", "truth", "score:no", "score:yes"]
+    assert len(table) == 60
+    assert table.filter(like="score:").sum(axis=1).to_numpy() == pytest.approx(1.0)
+    run = json.loads((tmp_path / "a" / "run.json").read_text())
+    assert run["method"] == "logistic" and set(run["chosen"]) == {"C"}

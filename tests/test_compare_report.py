@@ -1,0 +1,199 @@
+"""Comparison tables, figures and the HTML report, from prediction files with a known ranking."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from biodl.compare import compare_dataset
+from biodl.evaluate import evaluate_run
+from biodl.families import FIGURES
+from biodl.plots import plot_dataset
+from biodl.report import write_report
+from scipy import stats
+
+CLASSES = ["no", "yes"]
+# model → how strongly its scores lean towards the truth (the control gets no signal)
+SIGNAL = {"deep": 2.0, "logistic": 1.0, "forest": 0.5, "shuffled": 0.0}
+BASELINES = ["logistic", "forest", "shuffled"]
+
+
+def write_predictions(path, seed: int, signal: float, n: int = 300) -> None:
+    truth = np.arange(n) % 2
+    rng = np.random.default_rng(seed * 100 + int(signal * 10))
+    logit = signal * (truth - 0.5) * 2 + rng.normal(size=n)
+    score = 1 / (1 + np.exp(-logit))
+    table = pd.DataFrame(
+        {
+            "id": [f"i{k}" for k in range(n)],
+            "truth": np.array(CLASSES)[truth],
+            "score:no": 1 - score,
+            "score:yes": score,
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, sep="\t", index=False)
+
+
+def write_run(path, model: str) -> None:
+    versions = {"python": "3.11.7", "numpy": "2.4.6", "biodl": "0.1.0"}
+    path.write_text(json.dumps({"family": model, "versions": versions}))
+
+
+@pytest.fixture
+def runs(tmp_path):
+    """Prediction, metrics and history files of four models × two seeds, as the workflow lays them out."""
+    files = {}
+    for model, signal in SIGNAL.items():
+        for seed in (1, 2):
+            folder = tmp_path / model / f"holdout-s{seed}"
+            write_predictions(folder / "predictions.tsv", seed, signal)
+            evaluate_run(folder / "predictions.tsv", folder / "metrics.json", "binary", 0, resamples=200)
+            write_run(folder / "run.json", model)
+            files[f"predictions|{model}|holdout|{seed}"] = folder / "predictions.tsv"
+            files[f"metrics|{model}|holdout|{seed}"] = folder / "metrics.json"
+            if model == "deep":
+                history = pd.DataFrame(
+                    {"epoch": [1, 2, 3], "loss": [0.7, 0.5, 0.4], "val_loss": [0.7, 0.6, 0.62]}
+                )
+                history.to_csv(folder / "history.tsv", sep="\t", index=False)
+                files[f"history|deep|holdout|{seed}"] = folder / "history.tsv"
+    return tmp_path, files
+
+
+def compare(folder, files):
+    outputs = {name: folder / "compare" / f"{name}.tsv" for name in ("metrics", "summary", "paired")}
+    compare_files = {k: v for k, v in files.items() if not k.startswith("history")}
+    compare_dataset(compare_files, outputs, "binary", BASELINES, ["shuffled"], seed=0, resamples=500)
+    return {name: pd.read_csv(path, sep="\t") for name, path in outputs.items()}, outputs
+
+
+def test_summary_is_mean_sd_and_t_interval_over_runs(runs):
+    folder, files = runs
+    tables, _ = compare(folder, files)
+    values = [
+        json.loads((folder / "deep" / f"holdout-s{seed}" / "metrics.json").read_text())["metrics"]["roc_auc"][
+            "value"
+        ]
+        for seed in (1, 2)
+    ]
+    row = tables["summary"].query("model == 'deep' and metric == 'roc_auc'").iloc[0]
+    assert row["runs"] == 2
+    assert row["mean"] == pytest.approx(np.mean(values))
+    assert row["sd"] == pytest.approx(np.std(values, ddof=1))
+    low, high = stats.t.interval(0.95, 1, loc=np.mean(values), scale=np.std(values, ddof=1) / np.sqrt(2))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    tidy = tables["metrics"]
+    assert len(tidy.query("model == 'deep' and metric == 'roc_auc'")) == 2
+    assert set(tidy["role"]) == {"model", "baseline", "control"}
+
+
+def test_paired_tests_use_the_best_real_baseline_and_rank_correctly(runs):
+    folder, files = runs
+    paired = compare(folder, files)[0]["paired"].set_index("model")
+    assert set(paired["reference"]) == {"logistic"}  # the best baseline; never the control
+    assert "logistic" not in paired.index
+    assert paired.loc["deep", "difference"] > 0.05 and paired.loc["deep", "p_value"] < 0.01
+    assert paired.loc["shuffled", "difference"] < -0.1 and paired.loc["shuffled", "p_value"] < 0.01
+    assert paired.loc["deep", "pairs"] == 2
+    assert paired["q_value"].to_numpy() == pytest.approx(stats.false_discovery_control(paired["p_value"]))
+
+
+def test_compare_tables_are_identical_on_rerun(runs):
+    folder, files = runs
+    _, outputs = compare(folder, files)
+    first = {name: path.read_bytes() for name, path in outputs.items()}
+    compare(folder, files)
+    assert first == {name: path.read_bytes() for name, path in outputs.items()}
+
+
+def make_figures(folder, files):
+    _, outputs = compare(folder, files)
+    figures = {name: folder / "figures" / f"{name}.png" for name in FIGURES["binary"]}
+    plot_inputs = {**files, "summary": outputs["summary"], "metrics": outputs["metrics"]}
+    plot_dataset(plot_inputs, figures, "binary", BASELINES, ["shuffled"])
+    return figures
+
+
+def test_every_binary_figure_is_a_png_and_reproducible(runs):
+    folder, files = runs
+    figures = make_figures(folder, files)
+    first = {name: path.read_bytes() for name, path in figures.items()}
+    assert all(data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000 for data in first.values())
+    make_figures(folder, files)
+    assert first == {name: path.read_bytes() for name, path in figures.items()}
+
+
+def build_report(folder, files):
+    figures = make_figures(folder, files)
+    inputs = {
+        "summary|toy": folder / "compare" / "summary.tsv",
+        "paired|toy": folder / "compare" / "paired.tsv",
+        **{f"figure|toy|{name}": path for name, path in figures.items()},
+        **{
+            f"run|toy|{m}|holdout|{s}": folder / m / f"holdout-s{s}" / "run.json"
+            for m in SIGNAL
+            for s in (1, 2)
+        },
+    }
+    path = folder / "report.html"
+    write_report(path, inputs, {"toy": "binary"}, {"seeds": [1, 2], "datasets": {"toy": {"task": "binary"}}})
+    return path, figures
+
+
+def test_report_is_self_contained_and_puts_the_comparison_first(runs):
+    folder, files = runs
+    path, figures = build_report(folder, files)
+    text = path.read_text()
+    assert text.count('src="data:image/png;base64,') == len(figures)
+    assert not re.search(r'(src|href)="(http|//|file:)', text)  # nothing outside the file
+    assert text.index('id="comparison"') < text.index('id="toy"') < text.index('id="software"')
+    first_table = text[text.index('id="comparison"') : text.index('id="toy"')]
+    order = [
+        first_table.index(f'<td class="name">{m}</td>') for m in ("deep", "logistic", "forest", "shuffled")
+    ]
+    assert order == sorted(order)  # best first
+    assert "better" in first_table and "best baseline" in first_table
+    assert "numpy" in text and "2.4.6" in text and "seeds" in text
+    first = path.read_bytes()
+    build_report(folder, files)
+    assert path.read_bytes() == first
+
+
+CHECK = """<script>
+window.addEventListener('load', () => {
+  const images = [...document.images];
+  const loaded = images.filter(i => i.complete && i.naturalWidth > 0).length;
+  const tables = [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().height > 0);
+  const out = document.createElement('div');
+  out.id = 'render-check';
+  out.textContent = `images=${images.length} loaded=${loaded} tables=${tables.length}`;
+  document.body.appendChild(out);
+});
+</script></body>"""
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(chromium() is None, reason="needs a Chromium browser (Debian package chromium)")
+def test_report_renders_its_tables_and_images_in_headless_chromium(runs, tmp_path):
+    folder, files = runs
+    path, figures = build_report(folder, files)
+    checked = tmp_path / "checked.html"
+    checked.write_text(path.read_text().replace("</body>", CHECK))
+    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"]
+    result = subprocess.run(
+        [*command, "--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    found = re.search(r'id="render-check">images=(\d+) loaded=(\d+) tables=(\d+)<', result.stdout)
+    assert found, result.stderr[-2000:]
+    images, loaded, tables = map(int, found.groups())
+    assert images == loaded == len(figures)
+    assert tables == 4  # comparison, metrics, paired, software
