@@ -170,3 +170,28 @@ def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
     assert table.filter(like="score:").sum(axis=1).to_numpy() == pytest.approx(1.0)
     run = json.loads((tmp_path / "a" / "run.json").read_text())
     assert run["method"] == "logistic" and set(run["chosen"]) == {"C"}
+
+
+def test_univariate_windows_are_the_genes_of_the_multivariate_ones(tmp_path):
+    from biodl.predict import prediction_table
+
+    multivariate, _ = forecasting_data(tmp_path)
+    files = {"ids": tmp_path / "ids.tsv", "times": tmp_path / "times.tsv", "genes": tmp_path / "genes.tsv"}
+    univariate = load_windows(
+        files, tmp_path / "values.npy", tmp_path / "split.tsv", "holdout", "time", 10, 3, univariate=True
+    )
+    test_multi, test_uni = multivariate.partitions["test"], univariate.partitions["test"]
+    assert len(test_uni) == 2 * len(test_multi) and univariate.spec.shape == (10, 1)
+    inputs_multi, _ = test_multi.gather(np.arange(len(test_multi)))
+    inputs_uni, _ = test_uni.gather(np.arange(len(test_uni)))
+    second_gene = np.flatnonzero(np.asarray(test_uni.genes) == "g2")
+    assert np.array_equal(inputs_uni[second_gene, :, 0], inputs_multi[:, :, 1])
+    tables = [
+        prediction_table(data, data.partitions["test"], fit_baseline("persistence", data, 1, 1, {}).scores)
+        for data in (multivariate, univariate)
+    ]
+    keys = ["id", "step", "gene"]
+    merged = tables[0].merge(tables[1], on=keys, suffixes=("_multi", "_uni"), validate="one_to_one")
+    assert len(merged) == len(tables[0]) == len(tables[1])
+    assert np.array_equal(merged["pred_multi"], merged["pred_uni"])
+    assert np.array_equal(merged["truth_multi"], merged["truth_uni"])

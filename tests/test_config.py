@@ -36,6 +36,8 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
     assert dataset["length"] == {"mode": "variable", "pad": "right", "trim": "right"}
     assert dataset["allow_ambiguous"] is False
     assert demo["resources"]["ingest"]["threads"] == 1
+    assert demo["baselines"]["ridge_ar"] == {"method": "ridge_ar", "hparams": {}}
+    assert demo["evaluation"] == {"resamples": 1000, "paired_resamples": 2000, "seed": 0}
 
 
 @pytest.mark.parametrize(
@@ -79,6 +81,23 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         (
             lambda c: c["datasets"]["expression"].update(split={"homology": {"identity": 0.9}}),
             "config: datasets.expression: split.homology applies to sequence datasets only",
+        ),
+        (
+            lambda c: c.update(baselines={"cnn": {"method": "logistic"}}),
+            "config: baselines.cnn: a model has the same name; results of both would land in one folder",
+        ),
+        (
+            lambda c: c.update(baselines={"rf": {"method": "random_forest", "hparams": {"trees": 10}}}),
+            "config: baselines.rf: unknown hyper-parameter 'trees' for method 'random_forest' "
+            "(allowed: max_features, min_samples_leaf, n_estimators)",
+        ),
+        (
+            lambda c: c.update(baselines={"ar": {"method": "ridge_ar", "datasets": ["dna_binary"]}}),
+            "config: baselines.ar: method 'ridge_ar' does not apply to dataset 'dna_binary' (task 'binary')",
+        ),
+        (
+            lambda c: c.update(baselines={"lr": {"method": "logistc"}}),
+            "config: baselines.lr.method: 'logistc' is not one of ['logistic',",
         ),
     ],
 )

@@ -126,6 +126,7 @@ CI_MODELS = {
         "datasets": ["timecourse_forecast", "timecourse_classes"],
         "training": {"epochs": 2},
     },
+    "lstm": {"family": "lstm", "datasets": ["timecourse_forecast"], "training": {"epochs": 3}},
 }
 
 
@@ -176,6 +177,7 @@ def test_demo_slice_runs_end_to_end_and_reruns_bit_identically(tmp_path):
     forecast = pd.read_csv(first / "results/timecourse_forecast/compare/summary.tsv", sep="\t")
     mse = forecast.query("metric == 'mse'").set_index("model")["mean"]
     assert mse["ridge_ar"] < 0.5 * mse["persistence"]
+    assert mse["gru"] < 0.5 * mse["persistence"] and mse["lstm"] < 0.5 * mse["persistence"]
     report = (first / "results/report.html").read_text()
     assert report.count("data:image/png;base64,") == sum(
         len(FIGURES[config["datasets"][name]["task"]])

@@ -30,6 +30,7 @@ class Partition:
     ids: list[str]
     gather: Gather
     truth: Callable[[np.ndarray], np.ndarray]
+    genes: list[str] | None = None  # univariate forecasting windows: the gene of each window
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -194,11 +195,25 @@ def load_windows(
     lookback: int,
     horizon: int,
     stride: int = 1,
+    univariate: bool = False,
 ) -> TrainingData:
-    """Forecasting windows: look-back × genes in, horizon × genes out, in normalised units."""
+    """Forecasting windows: look-back × genes in, horizon × genes out, in normalised units.
+
+    ``univariate`` makes every (series, gene) a series of its own: one model
+    then forecasts each gene from its own past, with weights shared by all
+    genes. The cube is viewed as (series·gene × time × 1), not copied.
+    """
     index = _read_index(ingest["ids"])
     values = np.load(values_path, mmap_mode="r")
     times = pd.read_csv(ingest["times"], sep="\t")["time"].to_numpy()
+    genes = pd.read_csv(ingest["genes"], sep="\t")["gene"].tolist()
+    series_ids = index["id"].to_numpy()
+    gene_of_series = None
+    if univariate:
+        n_series, n_times, n_genes = values.shape
+        values = np.moveaxis(values, 2, 1).reshape(n_series * n_genes, n_times, 1)
+        series_ids = np.repeat(series_ids, n_genes)
+        gene_of_series = np.tile(np.asarray(genes, dtype=object), n_series)
     n_series, n_times, n_genes = values.shape
     partition = read_partitions(split_path, unit).set_index("id")["partition"]
     if split_by == "time":
@@ -208,7 +223,7 @@ def load_windows(
             for name in ("train", "valid", "test")
         }
     else:
-        per_series = partition.loc[index["id"]].to_numpy()
+        per_series = partition.loc[series_ids].to_numpy()
         masks = {
             name: np.repeat((per_series == name)[:, None], n_times, axis=1)
             for name in ("train", "valid", "test")
@@ -216,13 +231,13 @@ def load_windows(
     partitions = {}
     for name, mask in masks.items():
         windows = forecast_windows(n_series, n_times, lookback, horizon, stride, np.asarray(mask))
-        partitions[name] = _window_partition(
-            values, windows, index["id"].to_numpy(), times, lookback, horizon
-        )
+        partitions[name] = _window_partition(values, windows, series_ids, times, lookback, horizon)
+        if gene_of_series is not None:
+            partitions[name].genes = gene_of_series[windows[:, 0]].tolist()
     spec = InputSpec("series", (lookback, n_genes))
     task = TaskSpec("forecasting", horizon * n_genes, (horizon, n_genes))
-    genes = pd.read_csv(ingest["genes"], sep="\t")["gene"].tolist()
-    return TrainingData(spec, task, partitions, {"genes": genes, "lookback": lookback, "horizon": horizon})
+    encoding = {"genes": genes, "lookback": lookback, "horizon": horizon, "univariate": univariate}
+    return TrainingData(spec, task, partitions, encoding)
 
 
 def _window_partition(

@@ -55,6 +55,8 @@ def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarra
     if task == "per_position":
         return _per_position_table(ids, truth, scores, encoding["classes"])
     if task == "forecasting":
+        if partition.genes is not None:  # univariate windows: one gene per window
+            return _forecast_table(ids, truth, scores, [""], np.asarray(partition.genes, dtype=object))
         return _forecast_table(ids, truth, scores, encoding["genes"])
     raise ValueError(f"no prediction format for task {task!r}")
 
@@ -76,21 +78,27 @@ def _per_position_table(
 
 
 def _forecast_table(
-    ids: np.ndarray, truth: np.ndarray, predicted: np.ndarray, genes: list[str]
+    ids: np.ndarray,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    genes: list[str],
+    gene_of_window: np.ndarray | None = None,
 ) -> pd.DataFrame:
     n, horizon, n_genes = truth.shape
     window, step, gene = np.meshgrid(np.arange(n), np.arange(horizon), np.arange(n_genes), indexing="ij")
     window, step, gene = window.ravel(), step.ravel(), gene.ravel()
-    return pd.DataFrame(
+    names = np.asarray(genes, dtype=object)[gene] if gene_of_window is None else gene_of_window[window]
+    table = pd.DataFrame(
         {
             "id": ids[window],
             "series": [name.rsplit("@", 1)[0] for name in ids[window]],
             "step": step + 1,
-            "gene": np.asarray(genes, dtype=object)[gene],
+            "gene": names,
             "truth": truth.reshape(-1),
             "pred": predicted.reshape(-1),
         }
     )
+    return table
 
 
 def predict_partition(

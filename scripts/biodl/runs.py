@@ -20,7 +20,7 @@ def load_run_data(
 ) -> TrainingData:
     """The partitions of one split unit, as a model of any family consumes them."""
     if task == "forecasting":
-        windows = {"lookback": 10, "horizon": 1, "stride": 1, **(windows or {})}
+        windows = {"lookback": 10, "horizon": 1, "stride": 1, "univariate": False, **(windows or {})}
         return load_windows(
             files,
             files["inputs"],
@@ -30,6 +30,7 @@ def load_run_data(
             windows["lookback"],
             windows["horizon"],
             windows["stride"],
+            windows["univariate"],
         )
     return load_items(kind, task, files, files["inputs"], files["split"], unit, class_weights == "balanced")
 
