@@ -11,7 +11,7 @@ rule report:
     benchmark:
         "logs/bench/report.tsv"
     conda:
-        "../envs/evaluate.yaml"
+        "../envs/report.yaml"
     threads: resource("report", "threads")
     resources:
         mem_mb=resource("report", "mem_mb"),

@@ -99,6 +99,10 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
             lambda c: c.update(baselines={"lr": {"method": "logistc"}}),
             "config: baselines.lr.method: 'logistc' is not one of ['logistic',",
         ),
+        (
+            lambda c: c["datasets"]["timecourse_forecast"].update(missing="fill"),
+            "config: datasets.timecourse_forecast.missing: 'fill' is not one of ['reject', 'interpolate']",
+        ),
     ],
 )
 def test_config_errors_name_the_key(demo, schema, edit, message):

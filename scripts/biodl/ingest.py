@@ -232,10 +232,15 @@ def ingest_timecourse(
     id_column: str = "series",
     label_columns: list[str] | None = None,
     group_column: str | None = None,
+    missing: str = "reject",
+    resample: float | None = None,
 ) -> None:
-    """Long time-course table (+ series sheet) → ids.tsv, values.npy, times.tsv, genes.tsv, meta.json."""
+    """Long time-course table (+ series sheet) → ids.tsv, values.npy, times.tsv, genes.tsv, meta.json.
+
+    ``missing`` and ``resample`` are passed to :func:`biodl.io.timecourse.read_timecourses`.
+    """
     label_columns = [] if task == "forecasting" else list(label_columns or [])
-    courses = read_timecourses(values)
+    courses = read_timecourses(values, missing=missing, resample=resample)
     sheet = None
     classes: dict[str, list[str]] = {}
     if series is not None:
@@ -254,6 +259,8 @@ def ingest_timecourse(
         "label_columns": label_columns,
         "classes": classes,
         "shape": list(courses.values.shape),
+        "interpolated": courses.interpolated,
+        "resampled_step": resample,
     }
     with all_or_nothing(*outputs.values()):
         save_table(outputs["ids"], index)

@@ -7,7 +7,7 @@ from importlib import metadata
 
 import biodl
 
-CLASSICAL = ("numpy", "scipy", "pandas", "scikit-learn")
+CLASSICAL = ("numpy", "scipy", "pandas", "scikit-learn", "snakemake")
 
 
 def package_versions(packages: tuple[str, ...] = CLASSICAL) -> dict[str, str]:

@@ -241,6 +241,12 @@ def ingest_arguments(settings: dict) -> dict:
             "values": settings.get("values", "counts"),
             "layer": settings.get("layer"),
         }
+    if kind == "timecourse":
+        return {
+            **common,
+            "missing": settings.get("missing", "reject"),
+            "resample": settings.get("resample"),
+        }
     return common
 
 

@@ -7,46 +7,66 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.interpolate import make_interp_spline
 
 from biodl.errors import InputError, where
 from biodl.io.tables import line_of, read_text_table
 
 COLUMNS = ["series", "time", "gene", "value"]
+MISSING_TEXT = ["", "na", "nan"]
+MISSING_POLICIES = ("reject", "interpolate")
 
 
 @dataclass
 class TimeCourses:
-    """Values as (series × time × gene) with the ids of each axis."""
+    """Values as (series × time × gene) with the ids of each axis and the number of filled values."""
 
     series: list[str]
     times: np.ndarray
     genes: list[str]
     values: np.ndarray
+    interpolated: int = 0
 
 
-def read_timecourses(path: str | os.PathLike) -> TimeCourses:
+def read_timecourses(
+    path: str | os.PathLike, missing: str = "reject", resample: float | None = None
+) -> TimeCourses:
     """Read a long table into a dense cube; rows may come in any order (they are sorted).
 
-    Rejected: non-numeric or missing values, duplicated (series, time, gene)
-    rows, a gene missing at some time, series whose time points differ, and
-    irregular sampling within a series.
+    Always rejected: non-numeric or infinite values, duplicated (series, time,
+    gene) rows and series whose time points differ. ``missing="reject"`` also
+    rejects missing values (empty, NA, NaN) and a gene missing at some time;
+    ``"interpolate"`` fills both linearly in time within the series and gene
+    (nearest observed value before the first and after the last one).
+    ``resample=None`` rejects irregular sampling; a step interpolates each
+    series linearly onto ``first, first + step, …`` up to its last time.
     """
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {MISSING_POLICIES}, not {missing!r}")
     table = read_text_table(path, COLUMNS)
-    for column in ("time", "value"):
-        _check_finite(table, column, path)
-    table["time"] = table["time"].astype(float)
-    table["value"] = table["value"].astype(float)
+    _check_finite(table, "time", path)
+    _check_finite(table, "value", path, allow_missing=missing == "interpolate")
+    table["time"] = _numbers(table["time"])
+    table["value"] = _numbers(table["value"])
     _reject_duplicates(table, path)
-    return _to_cube(table.sort_values(["series", "time", "gene"], kind="stable"), path)
+    return _to_cube(table.sort_values(["series", "time", "gene"], kind="stable"), path, missing, resample)
 
 
-def _check_finite(table: pd.DataFrame, column: str, path: str | os.PathLike) -> None:
-    numbers = pd.to_numeric(table[column].str.strip(), errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(numbers))
+def _numbers(column: pd.Series) -> pd.Series:
+    """Text cells as floats; missing or non-numeric text becomes NaN."""
+    return pd.to_numeric(column.str.strip(), errors="coerce").astype(float)
+
+
+def _check_finite(
+    table: pd.DataFrame, column: str, path: str | os.PathLike, allow_missing: bool = False
+) -> None:
+    numbers = _numbers(table[column]).to_numpy()
+    missing = table[column].str.strip().str.lower().isin(MISSING_TEXT).to_numpy()
+    bad = np.flatnonzero(~np.isfinite(numbers) & ~(missing & allow_missing))
     if len(bad):
         row = int(bad[0])
         value = table[column].iat[row]
-        what = "is missing" if value.strip().lower() in {"", "na", "nan"} else "is not a finite number"
+        what = "is missing" if missing[row] else "is not a finite number"
         raise InputError(
             f"{where(path, table['series'].iat[row], line_of(row))}: column {column!r} value {value!r} {what}"
         )
@@ -65,19 +85,24 @@ def _reject_duplicates(table: pd.DataFrame, path: str | os.PathLike) -> None:
         )
 
 
-def _to_cube(table: pd.DataFrame, path: str | os.PathLike) -> TimeCourses:
+def _to_cube(
+    table: pd.DataFrame, path: str | os.PathLike, missing: str, resample: float | None
+) -> TimeCourses:
     genes = sorted(table["gene"].unique())
     series = list(dict.fromkeys(table["series"]))
     reference_times: np.ndarray | None = None
+    blocks = []
+    interpolated = 0
     for name, group in table.groupby("series", sort=False):
-        times = np.unique(group["time"].to_numpy())
-        counts = group.groupby("time")["gene"].nunique()
-        incomplete = counts[counts < len(genes)]
-        if len(incomplete):
-            at = incomplete.index[0]
-            present = set(group.loc[group["time"] == at, "gene"])
-            absent = next(g for g in genes if g not in present)
-            raise InputError(f"{path}: series {name!r} has no value for gene {absent!r} at time {at:g}")
+        block = group.pivot(index="time", columns="gene", values="value").reindex(columns=genes)
+        if missing == "reject":
+            _reject_absent(block, name, path)
+        else:
+            interpolated += int(block.isna().to_numpy().sum())
+            block = _interpolate_missing(block, name, path)
+        if resample is not None:
+            block = _resample(block, resample)
+        times = block.index.to_numpy(dtype=float)
         if reference_times is None:
             reference_times = times
             _check_regular(times, name, path)
@@ -90,11 +115,40 @@ def _to_cube(table: pd.DataFrame, path: str | os.PathLike) -> TimeCourses:
             raise InputError(
                 f"{path}: series {name!r} is sampled at different times from series {series[0]!r}"
             )
-    cube = table.pivot_table(index=["series", "time"], columns="gene", values="value", sort=False).reindex(
-        columns=genes
-    )
-    values = cube.to_numpy(dtype=np.float32).reshape(len(series), len(reference_times), len(genes))
-    return TimeCourses(series, reference_times, genes, values)
+        blocks.append(block.to_numpy(dtype=np.float32))
+    return TimeCourses(series, reference_times, genes, np.stack(blocks), interpolated)
+
+
+def _reject_absent(block: pd.DataFrame, name: str, path: str | os.PathLike) -> None:
+    """Error for the first (time, gene) of one series' (time × gene) block without a row."""
+    absent = block.isna().to_numpy()
+    if absent.any():
+        row, column = np.argwhere(absent)[0]
+        raise InputError(
+            f"{path}: series {name!r} has no value for gene {block.columns[column]!r} "
+            f"at time {block.index[row]:g}"
+        )
+
+
+def _interpolate_missing(block: pd.DataFrame, name: str, path: str | os.PathLike) -> pd.DataFrame:
+    """Fill gaps of one series linearly in time per gene; the ends take the nearest observed value."""
+    empty = block.columns[block.isna().all().to_numpy()]
+    if len(empty):
+        raise InputError(
+            f"{path}: series {name!r} has no observed value for gene {empty[0]!r}; it cannot be interpolated"
+        )
+    return block.interpolate(method="index", limit_direction="both")
+
+
+def _resample(block: pd.DataFrame, step: float) -> pd.DataFrame:
+    """One series linearly interpolated onto ``first, first + step, …`` (at most its last time)."""
+    times = block.index.to_numpy(dtype=float)
+    if len(times) < 2:
+        return block
+    count = int(np.floor((times[-1] - times[0]) / step + 1e-9)) + 1
+    grid = times[0] + step * np.arange(count)
+    values = make_interp_spline(times, block.to_numpy(dtype=float), k=1, axis=0)(grid)
+    return pd.DataFrame(values, index=pd.Index(grid, name=block.index.name), columns=block.columns)
 
 
 def _check_regular(times: np.ndarray, name: str, path: str | os.PathLike) -> None:
@@ -105,5 +159,5 @@ def _check_regular(times: np.ndarray, name: str, path: str | os.PathLike) -> Non
         at = int(np.flatnonzero(~np.isclose(steps, steps[0], rtol=1e-6, atol=1e-9))[0])
         raise InputError(
             f"{path}: series {name!r} is irregularly sampled (step {steps[0]:g} then "
-            f"{steps[at]:g} at time {times[at]:g})"
+            f"{steps[at]:g} at time {times[at]:g}); set resample: <step> to interpolate onto a regular grid"
         )

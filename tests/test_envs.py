@@ -1,0 +1,64 @@
+"""Conda env files: one per kind of rule, every package pinned, versions equal to the pip requirements."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from conftest import ROOT
+
+ENVS = sorted((ROOT / "envs").glob("*.yaml"))
+# conda-forge names of packages whose pip names differ
+CONDA_NAMES = {"tensorflow-cpu": "tensorflow-cpu"}
+
+
+def requirement_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def env_pins(path) -> dict[str, str]:
+    """Package → version of an env file, from both the conda list and its pip section."""
+    env = yaml.safe_load(path.read_text())
+    pins = {}
+    for entry in env["dependencies"]:
+        if isinstance(entry, dict):
+            for requirement in entry["pip"]:
+                name, _, version = requirement.partition("==")
+                pins[name.lower()] = version
+        elif entry != "pip":
+            name, _, version = entry.partition("=")
+            pins[name.lower()] = version
+    return pins
+
+
+def test_there_is_an_env_per_kind_of_rule():
+    assert {path.stem for path in ENVS} >= {"data", "train", "evaluate", "report"}
+
+
+@pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)
+def test_env_file_pins_every_package_to_the_requirement_version(path):
+    env = yaml.safe_load(path.read_text())
+    assert env["channels"][-1] == "nodefaults"
+    pins = env_pins(path)
+    requirements = requirement_pins()
+    for name, version in pins.items():
+        assert re.fullmatch(r"\d+(\.\d+)*", version), f"{path.name}: {name} is not pinned to a version"
+        if name != "python":
+            assert requirements.get(name) == version, (
+                f"{path.name}: {name}={version} but requirements.txt pins {requirements.get(name)}"
+            )
+
+
+def test_every_rule_names_an_existing_env_file():
+    rules = "\n".join(path.read_text() for path in (ROOT / "rules").glob("*.smk"))
+    rule_count = len(re.findall(r"^rule \w+:", rules, flags=re.M))
+    env_files = re.findall(r'conda:\n\s+"\.\./(envs/[\w.]+)"', rules)
+    assert len(env_files) == rule_count
+    assert all((ROOT / name).exists() for name in env_files)
