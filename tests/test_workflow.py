@@ -177,19 +177,12 @@ def test_demo_slice_runs_end_to_end_and_reruns_bit_identically(tmp_path):
     forecast = pd.read_csv(first / "results/timecourse_forecast/compare/summary.tsv", sep="\t")
     mse = forecast.query("metric == 'mse'").set_index("model")["mean"]
     assert mse["ridge_ar"] < 0.5 * mse["persistence"]
-    assert mse["gru"] < 0.5 * mse["persistence"] and mse["lstm"] < 0.5 * mse["persistence"]
-    classes = pd.read_csv(first / "results/timecourse_classes/compare/summary.tsv", sep="\t")
-    accuracy = classes.query("metric == 'balanced_accuracy'").set_index("model")["mean"]
-    assert accuracy["gru"] >= 0.75 and accuracy["summary_logistic"] >= 0.75  # chance: 0.5
     report = (first / "results/report.html").read_text()
     assert report.count("data:image/png;base64,") == sum(
         len(FIGURES[config["datasets"][name]["task"]])
         for name in ("dna_binary", "protein_ss", "expression", "timecourse_forecast", "timecourse_classes")
     )
     assert digests(first / "results") == digests(second / "results")
-    collected = snakemake(first, "--report", "snakemake-report.html")
-    assert collected.returncode == 0, collected.stdout[-3000:]
-    assert "Figures" in (first / "snakemake-report.html").read_text(errors="replace")
 
 
 def test_demo_data_regenerates_bit_for_bit(tmp_path):
