@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 from biodl.families import FIGURES
+from biodl.report import mean_sd
 from conftest import ROOT, write
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -124,9 +125,8 @@ CI_MODELS = {
     "gru": {
         "family": "gru",
         "datasets": ["timecourse_forecast", "timecourse_classes"],
-        "training": {"epochs": 5},
+        "training": {"epochs": 2},
     },
-    "lstm": {"family": "lstm", "datasets": ["timecourse_forecast"], "training": {"epochs": 3}},
 }
 
 
@@ -188,3 +188,56 @@ def test_demo_slice_runs_end_to_end_and_reruns_bit_identically(tmp_path):
 def test_demo_data_regenerates_bit_for_bit(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "resources/make_demo.py"), str(tmp_path)], check=True)
     assert digests(tmp_path) == digests(ROOT / "resources/demo")
+
+
+# The recurrent settings of the demo with fewer epochs, three seeds each.
+TIMECOURSE_MODELS = {
+    "lstm": {
+        "family": "lstm",
+        "datasets": ["timecourse_forecast", "timecourse_classes"],
+        "hparams": {"units": [64]},
+        "training": {"epochs": 10, "learning_rate": 0.01, "batch_size": 32, "clipnorm": 1.0},
+    },
+    "gru": {
+        "family": "gru",
+        "datasets": ["timecourse_forecast", "timecourse_classes"],
+        "training": {"epochs": 10, "learning_rate": 0.01},
+    },
+}
+TIMECOURSE_BASELINES = {
+    "persistence": {"method": "persistence"},
+    "ridge_ar": {"method": "ridge_ar"},
+    "summary_logistic": {"method": "summary_logistic"},
+}
+
+
+def only_timecourses(config: dict) -> None:
+    config["datasets"] = {
+        name: dataset for name, dataset in config["datasets"].items() if dataset["kind"] == "timecourse"
+    }
+    config.update(seeds=[1, 2, 3], models=TIMECOURSE_MODELS, baselines=TIMECOURSE_BASELINES)
+
+
+@pytest.mark.slow
+def test_recurrent_models_beat_the_baselines_of_the_time_course_demo_over_three_seeds(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    edit_config(workdir, only_timecourses)
+    result = snakemake(workdir, "--cores", "2", timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    forecast = pd.read_csv(workdir / "results/timecourse_forecast/compare/summary.tsv", sep="\t")
+    mse = forecast.query("metric == 'mse'").set_index("model")
+    assert list(mse.loc[["lstm", "gru"], "runs"]) == [3, 3]
+    assert mse.loc[["lstm", "gru"], "sd"].notna().all()
+    for model in ("lstm", "gru"):
+        assert mse.loc[model, "ci_high"] < 0.1 * mse.loc["persistence", "mean"]
+    runs = pd.read_csv(workdir / "results/timecourse_forecast/compare/metrics.tsv", sep="\t")
+    per_seed = runs.query("metric == 'mse' and model in ['lstm', 'gru']")
+    assert len(per_seed) == 6 and (per_seed["value"] < 0.1 * mse.loc["persistence", "mean"]).all()
+
+    classes = pd.read_csv(workdir / "results/timecourse_classes/compare/summary.tsv", sep="\t")
+    balanced = classes.query("metric == 'balanced_accuracy'").set_index("model")["mean"]
+    assert balanced["lstm"] >= 0.8 and balanced["gru"] >= 0.8
+
+    report = (workdir / "results/report.html").read_text()
+    assert mean_sd(mse.loc["lstm"]) in report and " ± " in mean_sd(mse.loc["lstm"])

@@ -58,8 +58,12 @@ figcaption{font-size:.85em;color:#555}pre{background:#f7f7f7;padding:1em;overflo
 
 
 def number(value: float, digits: int = 3) -> str:
-    """A metric value as text ('–' when undefined)."""
-    return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+    """A metric value as text ('–' when undefined); small values keep `digits` significant digits."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    if value != 0 and abs(value) < 0.1:
+        return f"{value:.{digits}g}"
+    return f"{value:.{digits}f}"
 
 
 def p_text(value: float) -> str:
