@@ -7,6 +7,7 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
+include: "rules/generative.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
 
@@ -18,4 +19,5 @@ rule all:
         all_training_outputs(),
         all_comparison_outputs(),
         all_figures(),
+        layout.generative_targets(),
         layout.report(),

@@ -232,13 +232,17 @@ def timecourse_classes(rng: np.random.Generator, out: Path, series: int = 120, p
     write_text(out / "timecourse_classes.series.tsv", "\n".join(sheet) + "\n")
 
 
-def dna_generation(rng: np.random.Generator, out: Path, n: int = 600, length: int = 64) -> None:
-    """GC-rich background (GC 0.6) with the SP1 site GGGCGG planted in 70 % of sequences."""
+def dna_generation(rng: np.random.Generator, out: Path, n: int = 2000, length: int = 64) -> None:
+    """GC-rich background (GC 0.6) with the AP-1 site of dna_binary planted in 70 % of sequences.
+
+    The motif is the one that separates dna_binary's classes, so the classifier
+    trained there scores generated sequences.
+    """
     records = []
     for i in range(n):
         chars = background(rng, length, gc=0.6)
         if rng.random() < 0.7:
-            plant(rng, chars, "GGGCGG")
+            plant(rng, chars, AP1)
         records.append((f"gen{i:04d}", "".join(chars)))
     write_text(out / "dna_generation.fa", fasta(records))
 

@@ -12,10 +12,15 @@ from biodl.errors import InputError
 from biodl.workflow import (
     Layout,
     baseline_arguments,
+    gan_arguments,
+    generated_arguments,
     ingest_arguments,
     model_resources,
+    sample_arguments,
     split_arguments,
     training_arguments,
+    vae_arguments,
+    vae_likelihood,
 )
 
 try:
@@ -168,4 +173,88 @@ def report_inputs(wildcards):
             files[f"run|{dataset}|{name}|{unit}|{seed}"] = layout.run(
                 dataset, name, unit, seed
             )["run"]
+    for dataset in layout.generative_datasets():
+        files[f"generative|{dataset}"] = layout.generative_summary(dataset)
+        for name, path in layout.generative_figures(dataset).items():
+            files[f"generative_figure|{dataset}|{name}"] = path
+        for name, unit, seed in layout.generative_runs(dataset):
+            files[f"run|{dataset}|{name}|{unit}|{seed}"] = layout.generative_run(
+                dataset, name, unit, seed
+            )["run"]
     return files
+
+
+def generative_data(wildcards):
+    """Ingest and split files a generative run of a dataset reads."""
+    settings = dataset_config(wildcards)
+    ingest = layout.ingest(settings["kind"], wildcards.dataset)
+    inputs = {"ids": ingest["ids"], "split": layout.split(wildcards.dataset)["split"]}
+    if settings["kind"] == "sequences":
+        inputs["tokens"] = ingest["tokens"]
+    else:
+        inputs["features"] = layout.features(
+            settings["kind"], wildcards.dataset, wildcards.unit
+        )["features"]
+        inputs["genes"] = layout.features(
+            settings["kind"], wildcards.dataset, wildcards.unit
+        )["genes"]
+        if vae_likelihood(config, wildcards.model) == "negative_binomial":
+            inputs["counts"] = ingest["matrix"]  # every gene, as counts
+            inputs["genes"] = ingest["genes"]
+    return inputs
+
+
+def generated_inputs(wildcards):
+    """What the evaluation of generated sequences reads."""
+    run = layout.generative_run(
+        wildcards.dataset, wildcards.model, wildcards.unit, wildcards.seed
+    )
+    inputs = {**generative_data(wildcards), "samples": run["sequences"]}
+    if "reconstruction" in layout.generative_outputs(
+        wildcards.dataset, wildcards.model
+    ):
+        inputs["reconstruction"] = run["reconstruction"]
+    classifier = dataset_config(wildcards).get("generation", {}).get("classifier")
+    if classifier:
+        source = classifier["dataset"]
+        inputs["classifier"] = layout.run(
+            source, classifier["model"], layout.units(source)[0], config["seeds"][0]
+        )["model"]
+        inputs["classifier_meta"] = layout.ingest("sequences", source)["meta"]
+    return inputs
+
+
+def classifier_class(wildcards):
+    classifier = dataset_config(wildcards).get("generation", {}).get("classifier")
+    return classifier["class"] if classifier else None
+
+
+def generative_summary_inputs(wildcards):
+    files = {}
+    for model, unit, seed in layout.generative_runs(wildcards.dataset):
+        run = layout.generative_run(wildcards.dataset, model, unit, seed)
+        for key in layout.generative_outputs(wildcards.dataset, model):
+            if key in ("metrics", "history", "sequences", "latent"):
+                files[f"{key}|{model}|{unit}|{seed}"] = run[key]
+    settings = dataset_config(wildcards)
+    ingest = layout.ingest(settings["kind"], wildcards.dataset)
+    files["ids"] = ingest["ids"]
+    files["split"] = layout.split(wildcards.dataset)["split"]
+    if settings["kind"] == "sequences":
+        files["tokens"] = ingest["tokens"]
+    return files
+
+
+def generative_label_column(wildcards):
+    settings = dataset_config(wildcards)
+    if settings["task"] not in ("binary", "multiclass"):
+        return None
+    return settings.get("label_columns", ["label"])[0]
+
+
+def generative_figure_pattern():
+    from biodl.workflow import GENERATIVE_FIGURES
+
+    return "|".join(
+        sorted({name for names in GENERATIVE_FIGURES.values() for name in names})
+    )

@@ -18,6 +18,7 @@ rule report:
         runtime=resource("report", "runtime"),
     params:
         tasks={name: settings["task"] for name, settings in config["datasets"].items()},
+        kinds={name: settings["kind"] for name, settings in config["datasets"].items()},
         config=config,
     script:
         "../scripts/report.py"

@@ -8,4 +8,5 @@ run_step(
     files={key: value for key, value in snakemake.input.items()},
     tasks=snakemake.params.tasks,
     config=snakemake.params.config,
+    kinds=snakemake.params.kinds,
 )

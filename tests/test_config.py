@@ -103,6 +103,49 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
             lambda c: c["datasets"]["timecourse_forecast"].update(missing="fill"),
             "config: datasets.timecourse_forecast.missing: 'fill' is not one of ['reject', 'interpolate']",
         ),
+        (
+            lambda c: c["models"]["gan"].update(hparams={"units": 8}),
+            "config: models.gan: unknown hyper-parameter 'units' for family 'gan' (allowed: blocks, "
+            "critic_steps, filters, gp_weight, kernel_size, latent_dim)",
+        ),
+        (
+            lambda c: c["models"]["gan"]["training"].update(class_weights="none"),
+            "config: models.gan: training setting 'class_weights' does not apply to family 'gan' "
+            "(allowed: batch_size, beta_1, beta_2, epochs, learning_rate)",
+        ),
+        (
+            lambda c: c["models"]["cnn"].update(samples={"n": 10}),
+            "config: models.cnn: 'samples' applies to the generative families (gan, vae), not to 'cnn'",
+        ),
+        (
+            lambda c: c["models"]["gan"].update(datasets=["expression"]),
+            "config: models.gan: family 'gan' cannot train on dataset 'expression' (expression)",
+        ),
+        (
+            lambda c: c["models"]["vae"].update(
+                hparams={"likelihood": "gaussian"}, datasets=["dna_generation"]
+            ),
+            "config: models.vae: hyper-parameter 'likelihood' of family 'vae' does not apply to sequences",
+        ),
+        (
+            lambda c: c["models"]["gan"].update(samples={"mode": "greedy"}),
+            "config: models.gan.samples.mode: 'greedy' is not one of ['argmax', 'sample']",
+        ),
+        (
+            lambda c: c["datasets"]["dna_generation"]["generation"]["classifier"].update(model="cnnn"),
+            "config: datasets.dna_generation.generation: classifier model 'cnnn' is not defined under models",
+        ),
+        (
+            lambda c: c["datasets"]["dna_generation"]["generation"]["classifier"].update(
+                dataset="dna_regression"
+            ),
+            "config: datasets.dna_generation.generation: the classifier's dataset 'dna_regression' must be a "
+            "binary or multiclass task",
+        ),
+        (
+            lambda c: c["models"]["cnn"].update(datasets=["protein_ss"]),
+            "config: datasets.dna_generation.generation: model 'cnn' does not train on dataset 'dna_binary'",
+        ),
     ],
 )
 def test_config_errors_name_the_key(demo, schema, edit, message):
@@ -112,3 +155,23 @@ def test_config_errors_name_the_key(demo, schema, edit, message):
         check_config(config, schema)
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_generative_hyper_parameters_are_those_of_the_builders():
+    from biodl.families import GENERATIVE
+    from biodl.generative.gan import GAN_DEFAULTS
+    from biodl.generative.vae import EXPRESSION_DEFAULTS, SEQUENCE_DEFAULTS
+
+    assert GENERATIVE["gan"]["tokens"][1] == set(GAN_DEFAULTS)
+    assert GENERATIVE["vae"]["tokens"][1] == set(SEQUENCE_DEFAULTS)
+    assert GENERATIVE["vae"]["vector"][1] == set(EXPRESSION_DEFAULTS)
+
+
+def test_training_settings_of_each_family_are_those_its_code_reads():
+    from biodl.families import TRAINING_KEYS
+    from biodl.generative.runs import GAN_TRAINING_DEFAULTS, VAE_TRAINING_DEFAULTS
+    from biodl.training import TRAINING_DEFAULTS
+
+    assert TRAINING_KEYS["supervised"] == set(TRAINING_DEFAULTS)
+    assert TRAINING_KEYS["gan"] == set(GAN_TRAINING_DEFAULTS)
+    assert TRAINING_KEYS["vae"] == set(VAE_TRAINING_DEFAULTS) - {"n_samples", "sample_mode"}

@@ -39,7 +39,7 @@ def env_pins(path) -> dict[str, str]:
 
 
 def test_there_is_an_env_per_kind_of_rule():
-    assert {path.stem for path in ENVS} >= {"data", "train", "evaluate", "report"}
+    assert {path.stem for path in ENVS} >= {"data", "train", "generative", "evaluate", "report"}
 
 
 @pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)

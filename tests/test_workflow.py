@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from biodl.families import FIGURES
 from biodl.report import mean_sd
+from biodl.workflow import GENERATIVE_FIGURES
 from conftest import ROOT, write
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -241,3 +243,43 @@ def test_recurrent_models_beat_the_baselines_of_the_time_course_demo_over_three_
 
     report = (workdir / "results/report.html").read_text()
     assert mean_sd(mse.loc["lstm"]) in report and " ± " in mean_sd(mse.loc["lstm"])
+
+
+def only_generation(config: dict) -> None:
+    """The demo's generative runs, and the classifier that scores their samples (fewer epochs)."""
+    keep = ("dna_binary", "dna_generation", "expression")
+    config["datasets"] = {name: config["datasets"][name] for name in keep}
+    models = config["models"]
+    models["cnn"].update(datasets=["dna_binary"], training={"epochs": 5})
+    config["models"] = {name: models[name] for name in ("cnn", "gan", "vae")}
+    config["baselines"] = {}
+
+
+@pytest.mark.slow
+def test_generative_models_of_the_demo_write_real_like_samples_and_informative_latents(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    edit_config(workdir, only_generation)
+    result = snakemake(workdir, "--cores", "2", timeout=2400)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    gan = json.loads((workdir / "results/dna_generation/gan/holdout-s1/metrics.json").read_text())
+    jsd = {name: values["6"] for name, values in gan["kmer_jsd"].items()}
+    assert jsd["generated"] < jsd["shuffled_ceiling"] - 0.5 * (jsd["shuffled_ceiling"] - jsd["train_floor"])
+    motif = gan["motifs"]["TGACTCA"]
+    assert abs(motif["generated"] - motif["heldout"]) < 0.15
+    assert gan["nearest_identity"]["exact_copies"] == 0
+    assert gan["classifier"]["generated"]["mean"] > gan["classifier"]["heldout"]["mean"] - 0.15
+    assert len((workdir / "results/dna_generation/gan/holdout-s1/samples.fa").read_text().split(">")) == 1001
+
+    vae = json.loads((workdir / "results/dna_generation/vae/holdout-s1/metrics.json").read_text())
+    assert vae["reconstruction"]["accuracy"] > vae["reconstruction"]["chance"] + 0.1
+
+    summary = pd.read_csv(workdir / "results/expression/generative/summary.tsv", sep="\t")
+    latent = summary.query("model == 'vae'").pivot(index="unit", columns="metric", values="value")
+    assert len(latent) == 5
+    assert (latent["latent.knn_accuracy"] > latent["latent.chance"] + 0.3).all()
+
+    report = (workdir / "results/report.html").read_text()
+    assert 'id="generative"' in report and "TGACTCA in samples" in report
+    shown = len(FIGURES["binary"]) + len(GENERATIVE_FIGURES["tokens"]) + len(GENERATIVE_FIGURES["vector"])
+    assert report.count("data:image/png;base64,") == shown

@@ -53,6 +53,10 @@ def check_config(config: dict, schema_path: str | os.PathLike, source: str = "co
         problem = baseline_problem(name, baseline, config)
         if problem:
             raise InputError(f"{source}: baselines.{name}: {problem}")
+    for name, dataset in config["datasets"].items():
+        problem = generation_problem(name, dataset["generation"], config) if "generation" in dataset else None
+        if problem:
+            raise InputError(f"{source}: datasets.{name}.generation: {problem}")
 
 
 def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
@@ -77,19 +81,64 @@ def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
 
 def model_problem(model: dict, datasets: dict) -> str | None:
     """The first model setting that cannot work, or None."""
-    from biodl.families import CAPABILITIES, INPUT_KINDS, supports, unknown_hparams
+    from biodl.families import is_generative, known_hparams, training_keys, unknown_hparams
 
     family = model["family"]
     unknown = unknown_hparams(family, model.get("hparams", {}))
     if unknown:
-        allowed = ", ".join(sorted(CAPABILITIES[family][2]))
+        allowed = ", ".join(sorted(known_hparams(family)))
         return f"unknown hyper-parameter {unknown[0]!r} for family {family!r} (allowed: {allowed})"
+    unread = sorted(set(model.get("training", {})) - training_keys(family))
+    if unread:
+        allowed = ", ".join(sorted(training_keys(family)))
+        return f"training setting {unread[0]!r} does not apply to family {family!r} (allowed: {allowed})"
+    if "samples" in model and not is_generative(family):
+        return f"'samples' applies to the generative families (gan, vae), not to {family!r}"
     for name in model.get("datasets", []):
         if name not in datasets:
             return f"dataset {name!r} is not defined under datasets"
-        dataset = datasets[name]
-        if family in CAPABILITIES and not supports(family, INPUT_KINDS[dataset["kind"]], dataset["task"]):
-            return f"family {family!r} cannot train on dataset {name!r} (task {dataset['task']!r})"
+        problem = family_dataset_problem(model, name, datasets[name])
+        if problem:
+            return problem
+    return None
+
+
+def family_dataset_problem(model: dict, name: str, dataset: dict) -> str | None:
+    """Why a model listed for a dataset cannot train on it, or None."""
+    from biodl.families import INPUT_KINDS, generative_supports, is_generative, supports, unknown_hparams
+
+    family, kind = model["family"], INPUT_KINDS[dataset["kind"]]
+    if is_generative(family):
+        if not generative_supports(family, kind, dataset["task"], listed=True):
+            return f"family {family!r} cannot train on dataset {name!r} ({dataset['kind']})"
+        unknown = unknown_hparams(family, model.get("hparams", {}), kind)
+        if unknown:
+            return f"hyper-parameter {unknown[0]!r} of family {family!r} does not apply to {dataset['kind']}"
+        return None
+    if not supports(family, kind, dataset["task"]):
+        return f"family {family!r} cannot train on dataset {name!r} (task {dataset['task']!r})"
+    return None
+
+
+def generation_problem(name: str, generation: dict, config: dict) -> str | None:
+    """Why a dataset's ``generation`` settings (motifs, classifier) cannot work, or None."""
+    dataset = config["datasets"][name]
+    if dataset["kind"] != "sequences":
+        return "generation settings apply to sequence datasets only"
+    classifier = generation.get("classifier")
+    if not classifier:
+        return None
+    source, model = classifier["dataset"], classifier["model"]
+    if source not in config["datasets"]:
+        return f"classifier dataset {source!r} is not defined under datasets"
+    if config["datasets"][source]["task"] not in {"binary", "multiclass"}:
+        return f"the classifier's dataset {source!r} must be a binary or multiclass task"
+    if model not in config.get("models", {}):
+        return f"classifier model {model!r} is not defined under models"
+    from biodl.workflow import Layout
+
+    if model not in Layout(config).models_for(source):
+        return f"model {model!r} does not train on dataset {source!r}"
     return None
 
 

@@ -37,9 +37,66 @@ def supports(family: str, input_kind: str, task: str) -> bool:
     return input_kind in inputs and (per_position or task != "per_position")
 
 
-def unknown_hparams(family: str, hparams: dict) -> list[str]:
-    """Hyper-parameter names the family's builder does not take."""
-    return sorted(set(hparams) - CAPABILITIES[family][2]) if family in CAPABILITIES else []
+# generative family → {input kind: (tasks of the datasets it trains on by default, hyper-parameters)};
+# an explicit ``datasets`` list may also name datasets of other tasks with that input kind
+GENERATIVE: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {
+    "gan": {
+        "tokens": (
+            frozenset({"generation"}),
+            frozenset({"latent_dim", "filters", "kernel_size", "blocks", "critic_steps", "gp_weight"}),
+        )
+    },
+    "vae": {
+        "tokens": (
+            frozenset({"generation"}),
+            frozenset({"latent_dim", "filters", "kernel_size", "units", "warmup_epochs"}),
+        ),
+        "vector": (
+            frozenset({"binary", "multiclass", "regression"}),
+            frozenset({"latent_dim", "units", "likelihood", "warmup_epochs"}),
+        ),
+    },
+}
+# training settings each kind of family reads (the rest of the schema's keys are an error)
+TRAINING_KEYS: dict[str, frozenset[str]] = {
+    "supervised": frozenset(
+        {"epochs", "batch_size", "learning_rate", "patience", "min_delta", "class_weights", "clipnorm"}
+    ),
+    "gan": frozenset({"epochs", "batch_size", "learning_rate", "beta_1", "beta_2"}),
+    "vae": frozenset({"epochs", "batch_size", "learning_rate", "patience", "min_delta"}),
+}
+
+
+def is_generative(family: str) -> bool:
+    """Whether ``family`` is a generative model (trained without labels, judged by its samples)."""
+    return family in GENERATIVE
+
+
+def generative_supports(family: str, input_kind: str, task: str, listed: bool = False) -> bool:
+    """Whether generative ``family`` trains on this input kind and task (any task when ``listed``)."""
+    if family not in GENERATIVE or input_kind not in GENERATIVE[family]:
+        return False
+    return listed or task in GENERATIVE[family][input_kind][0]
+
+
+def training_keys(family: str) -> frozenset[str]:
+    """Training settings that ``family`` reads."""
+    return TRAINING_KEYS.get(family, TRAINING_KEYS["supervised"])
+
+
+def unknown_hparams(family: str, hparams: dict, input_kind: str | None = None) -> list[str]:
+    """Hyper-parameter names the family's builder does not take (for one input kind if given)."""
+    return sorted(set(hparams) - known_hparams(family, input_kind))
+
+
+def known_hparams(family: str, input_kind: str | None = None) -> frozenset[str]:
+    """Hyper-parameters of a family (of its builder for ``input_kind``, or of any builder)."""
+    if family in CAPABILITIES:
+        return CAPABILITIES[family][2]
+    builders = GENERATIVE.get(family, {})
+    if input_kind is not None:
+        return builders[input_kind][1] if input_kind in builders else frozenset()
+    return frozenset().union(*(names for _, names in builders.values()))
 
 
 ITEM_CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})

@@ -241,30 +241,124 @@ def versions_table(runs: list[Path]) -> str:
     return table_html(["package", "version", "runs"], rows, name_columns=2)
 
 
-def group_files(files: dict[str, Path]) -> tuple[dict, dict, dict, list]:
-    """Split the report's inputs: summaries, paired tables, figures by dataset, run records."""
-    summaries, paired, figures, runs = {}, {}, {}, []
+GENERATIVE_COLUMNS = {
+    "sequences": [
+        ("kmer_jsd.generated.6", "6-mer JSD"),
+        ("kmer_jsd.train_floor.6", "floor (real)"),
+        ("kmer_jsd.shuffled_ceiling.6", "shuffled"),
+        ("gc.generated.mean", "GC"),
+        ("gc.heldout.mean", "GC held-out"),
+        ("motifs.*.generated", "{} in samples"),
+        ("motifs.*.heldout", "{} held-out"),
+        ("nearest_identity.exact_copies", "exact copies"),
+        ("nearest_identity.mean", "nearest identity"),
+        ("classifier.generated.mean", "classifier P, samples"),
+        ("classifier.heldout.mean", "classifier P, held-out"),
+        ("reconstruction.accuracy", "reconstruction acc."),
+        ("reconstruction.chance", "chance"),
+    ],
+    "expression": [
+        ("latent.knn_accuracy", "latent k-NN acc."),
+        ("latent.chance", "majority rate"),
+        ("latent.silhouette", "silhouette"),
+        ("reconstruction.mse", "reconstruction MSE"),
+        ("mean_profile.mse", "mean-profile MSE"),
+    ],
+}
+GENERATIVE_FIGURE_TITLES = {
+    "kmers": "k-mer divergence to held-out sequences, with floor and ceilings",
+    "gc": "GC content per sequence",
+    "losses": "training losses",
+    "latent": "latent means, test items coloured by label",
+}
+
+
+def generative_columns(kind: str, metrics: set[str]) -> list[tuple[str, str]]:
+    """(metric, header) pairs of the generative table that the summary holds; motif patterns expanded."""
+    columns = []
+    for metric, header in GENERATIVE_COLUMNS[kind]:
+        if "*" in metric:
+            prefix, suffix = metric.split("*")
+            names = sorted(m for m in metrics if m.startswith(prefix) and m.endswith(suffix))
+            columns += [(name, header.format(name[len(prefix) : -len(suffix)])) for name in names]
+        elif metric in metrics:
+            columns.append((metric, header))
+    return columns
+
+
+def generative_table(kind: str, summary: pd.DataFrame) -> str:
+    """Key metrics of every generative model of a dataset: mean ± sd over its runs."""
+    columns = generative_columns(kind, set(summary["metric"]))
+    grouped = summary.groupby(["model", "metric"])["value"].agg(["mean", "std", "count"])
+    rows = []
+    for model in sorted(summary["model"].unique()):
+        cells = [str(int(grouped.loc[model]["count"].max()))]
+        for metric, _ in columns:
+            if (model, metric) not in grouped.index:
+                cells.append("–")
+                continue
+            row = grouped.loc[(model, metric)]
+            cells.append(mean_sd(pd.Series({"mean": row["mean"], "sd": row["std"], "runs": row["count"]})))
+        rows.append(("model", [model, *cells]))
+    return table_html(["model", "runs", *(header for _, header in columns)], rows)
+
+
+def generative_section(dataset: str, kind: str, summary: pd.DataFrame, figures: dict[str, Path]) -> list[str]:
+    """HTML of one dataset's generative models: the metric table and the figures."""
+    note = (
+        "Samples against the held-out test sequences; the floor is real training sequences and the "
+        "ceiling shuffled ones, each as many as the samples. Exact copies are samples identical to a "
+        "training sequence."
+        if kind == "sequences"
+        else "Latent k-NN fitted on the training partition and scored on the test partition; the "
+        "majority rate is chance. Reconstruction of the test partition beside the training mean profile."
+    )
+    return [
+        f'<h3 id="generative-{html.escape(dataset)}">{html.escape(dataset)}</h3>',
+        f'<p class="note">{note}</p>',
+        generative_table(kind, summary),
+        "".join(
+            image(path, GENERATIVE_FIGURE_TITLES[name], name == "losses")
+            for name, path in sorted(figures.items())
+        ),
+    ]
+
+
+def group_files(files: dict[str, Path]) -> dict[str, dict]:
+    """Split the report's inputs by kind: summary, paired, figure, generative, generative_figure, run."""
+    groups: dict[str, dict] = {
+        kind: {} for kind in ("summary", "paired", "figure", "generative", "generative_figure", "run")
+    }
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
-        if kind == "summary":
-            summaries[dataset] = pd.read_csv(path, sep="\t")
-        elif kind == "paired":
-            paired[dataset] = pd.read_csv(path, sep="\t")
-        elif kind == "figure":
-            figures.setdefault(dataset, {})[rest[0]] = path
+        if kind in ("summary", "paired", "generative"):
+            groups[kind][dataset] = pd.read_csv(path, sep="\t")
+        elif kind in ("figure", "generative_figure"):
+            groups[kind].setdefault(dataset, {})[rest[0]] = path
         elif kind == "run":
-            runs.append(path)
-    return summaries, paired, figures, runs
+            groups[kind][key] = path
+    return groups
 
 
-def write_report(path: Path, files: dict[str, Path], tasks: dict[str, str], config: dict) -> None:
+def write_report(
+    path: Path,
+    files: dict[str, Path],
+    tasks: dict[str, str],
+    config: dict,
+    kinds: dict[str, str] | None = None,
+) -> None:
     """Write the HTML report from the compare tables, figures and run records.
 
     ``files`` keys: 'summary|<dataset>', 'paired|<dataset>',
-    'figure|<dataset>|<name>' and 'run|<dataset>|<model>|<unit>|<seed>'.
+    'figure|<dataset>|<name>', 'generative|<dataset>' (a generative summary),
+    'generative_figure|<dataset>|<name>' and 'run|<dataset>|<model>|<unit>|<seed>'.
+    ``kinds`` maps datasets to their input kind (default: sequences).
     """
-    summaries, paired, figures, runs = group_files(files)
+    groups = group_files(files)
+    summaries, paired, figures = groups["summary"], groups["paired"], groups["figure"]
+    runs = list(groups["run"].values())
     datasets = [name for name in tasks if name in summaries]
+    generative = [name for name in tasks if name in groups["generative"]]
     comparison = [row for d in datasets for row in comparison_rows(d, tasks[d], summaries[d], paired[d])]
     parts = [
         "<!DOCTYPE html>",
@@ -273,6 +367,7 @@ def write_report(path: Path, files: dict[str, Path], tasks: dict[str, str], conf
         "<h1>biodl report</h1>",
         '<nav><a href="#comparison">Comparison</a>'
         + "".join(f'<a href="#{html.escape(d)}">{html.escape(d)}</a>' for d in datasets)
+        + ('<a href="#generative">Generative models</a>' if generative else "")
         + '<a href="#software">Software</a><a href="#config">Config</a></nav>',
         '<h2 id="comparison">Comparison</h2>',
         '<p class="note">Every model and baseline on the test partition of every dataset, best first by the '
@@ -300,6 +395,13 @@ def write_report(path: Path, files: dict[str, Path], tasks: dict[str, str], conf
                 if name in (shown := figures.get(dataset, {}))
             ),
         ]
+    if generative:
+        parts.append('<h2 id="generative">Generative models</h2>')
+    for dataset in generative:
+        kind = (kinds or {}).get(dataset, "sequences")
+        parts += generative_section(
+            dataset, kind, groups["generative"][dataset], groups["generative_figure"].get(dataset, {})
+        )
     parts += [
         '<h2 id="software">Software</h2>',
         versions_table(runs),

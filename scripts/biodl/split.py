@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -295,3 +296,32 @@ def read_partitions(split_path: Path, unit: str) -> pd.DataFrame:
     partition[fold == (k + 1) % n_folds] = "valid"
     partition[fold == k] = "test"
     return pd.DataFrame({"id": split["id"], "partition": partition})
+
+
+@dataclass
+class Items:
+    """Item ids in file order and the partition of each."""
+
+    ids: np.ndarray
+    partition: np.ndarray
+
+    def rows(self, name: str) -> np.ndarray:
+        """Row numbers of one partition."""
+        return np.flatnonzero(self.partition == name)
+
+    def sizes(self) -> dict[str, int]:
+        """Number of items per partition."""
+        return {name: len(self.rows(name)) for name in ("train", "valid", "test")}
+
+
+def read_items(ids: str | os.PathLike, split: str | os.PathLike, unit: str) -> Items:
+    """Ids from ``ids.tsv`` and their partitions in ``unit`` of the split file."""
+    index = pd.read_csv(ids, sep="\t", dtype=str, keep_default_na=False)
+    partitions = read_partitions(split, unit).set_index("id")["partition"]
+    missing = index.loc[~index["id"].isin(partitions.index), "id"]
+    if len(missing):
+        raise InputError(f"{split}: {len(missing)} ids have no partition, e.g. {missing.iloc[0]!r}")
+    items = Items(index["id"].to_numpy(), partitions.loc[index["id"]].to_numpy())
+    if not len(items.rows("train")):
+        raise InputError(f"{split}: the train partition of {unit} is empty")
+    return items

@@ -27,6 +27,18 @@ INGEST_FILES = {
     },
 }
 SPLIT_FILES = {"split": "split.tsv", "balance": "balance.tsv", "report": "report.json"}
+GENERATIVE_FILES = {
+    "model": "model.keras",
+    "history": "history.tsv",
+    "run": "run.json",
+    "latent": "latent.tsv",
+    "reconstruction": "reconstruction.tsv",
+    "sequences": "samples.fa",
+    "profiles": "samples.tsv",
+    "metrics": "metrics.json",
+}
+# figures of a dataset's generative models, by input kind (file stems under generative/figures/)
+GENERATIVE_FIGURES = {"tokens": ("kmers", "gc", "losses"), "vector": ("latent", "losses")}
 FEATURE_FILES = {
     "expression": {"features": "features.npy", "genes": "genes.tsv", "params": "params.json"},
     "timecourse": {"values": "values.npy", "params": "params.json"},
@@ -185,8 +197,93 @@ class Layout:
         return "|".join(re.escape(n) for n in self.config.get("baselines", {})) or NEVER_MATCHES
 
     def model_pattern(self) -> str:
-        """Wildcard regex matching exactly the configured model names."""
-        return "|".join(re.escape(n) for n in self.config.get("models", {})) or NEVER_MATCHES
+        """Wildcard regex matching exactly the configured supervised model names."""
+        from biodl.families import is_generative
+
+        names = [n for n, m in self.config.get("models", {}).items() if not is_generative(m["family"])]
+        return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
+
+    def generative_pattern(self, family: str | None = None) -> str:
+        """Wildcard regex matching the generative model names (of one family if given)."""
+        from biodl.families import is_generative
+
+        names = [
+            n
+            for n, m in self.config.get("models", {}).items()
+            if is_generative(m["family"]) and family in (None, m["family"])
+        ]
+        return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
+
+    def generative_for(self, dataset: str) -> list[str]:
+        """Generative model names that train on ``dataset``: listed there, or by default for its task."""
+        from biodl.families import INPUT_KINDS, generative_supports
+
+        settings = self.config["datasets"][dataset]
+        names = []
+        for name, model in self.config.get("models", {}).items():
+            wanted = model.get("datasets")
+            listed = wanted is not None and dataset in wanted
+            able = generative_supports(
+                model["family"], INPUT_KINDS[settings["kind"]], settings["task"], listed
+            )
+            if able and (wanted is None or listed):
+                names.append(name)
+        return names
+
+    def generative_runs(self, dataset: str) -> list[tuple[str, str, int]]:
+        """Every (generative model, unit, seed) of a dataset."""
+        return [
+            (name, unit, seed)
+            for name in self.generative_for(dataset)
+            for unit in self.units(dataset)
+            for seed in self.config.get("seeds", [1])
+        ]
+
+    def generative_datasets(self) -> list[str]:
+        """Datasets with at least one generative model."""
+        return [name for name in self.config["datasets"] if self.generative_for(name)]
+
+    def generative_run(
+        self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
+    ) -> dict[str, str]:
+        """Every file a generative run may write (which ones it writes: :meth:`generative_outputs`)."""
+        folder = f"{self.results}/{dataset}/{model}/{unit}-s{seed}"
+        return {key: f"{folder}/{name}" for key, name in GENERATIVE_FILES.items()}
+
+    def generative_outputs(self, dataset: str, model: str) -> list[str]:
+        """Keys of :meth:`generative_run` that a model writes on a dataset."""
+        family = self.config["models"][model]["family"]
+        if family == "gan":
+            return ["model", "history", "run", "sequences", "metrics"]
+        if self.config["datasets"][dataset]["kind"] == "sequences":
+            return ["model", "history", "run", "latent", "reconstruction", "sequences", "metrics"]
+        return ["model", "history", "run", "latent", "reconstruction", "profiles", "metrics"]
+
+    def generative_targets(self) -> list[str]:
+        """Every output of every generative run, the summaries and their figures."""
+        targets = []
+        for dataset in self.generative_datasets():
+            for model, unit, seed in self.generative_runs(dataset):
+                run = self.generative_run(dataset, model, unit, seed)
+                targets += [run[key] for key in self.generative_outputs(dataset, model)]
+            targets.append(self.generative_summary(dataset))
+            targets += self.generative_figures(dataset).values()
+        return targets
+
+    def generative_summary(self, dataset: str = "{dataset}") -> str:
+        """Tidy metrics of every generative run of a dataset."""
+        return f"{self.results}/{dataset}/generative/summary.tsv"
+
+    def generative_figure(self, dataset: str = "{dataset}", name: str = "{figure}") -> str:
+        """One figure of a dataset's generative models."""
+        return f"{self.results}/{dataset}/generative/figures/{name}.png"
+
+    def generative_figures(self, dataset: str) -> dict[str, str]:
+        """Every generative figure of a dataset, by name (which ones depends on the input kind)."""
+        from biodl.families import INPUT_KINDS
+
+        kind = INPUT_KINDS[self.config["datasets"][dataset]["kind"]]
+        return {name: self.generative_figure(dataset, name) for name in GENERATIVE_FIGURES[kind]}
 
     def training_inputs(self, dataset: str, unit: str) -> dict[str, str]:
         """Files a training or prediction job of ``dataset`` reads."""
@@ -273,9 +370,8 @@ def split_arguments(settings: dict) -> dict:
         "windows": settings.get("windows"),
     }
     if settings["kind"] == "sequences":
-        alphabet = get_alphabet(settings["alphabet"])
-        arguments["vocabulary"] = alphabet.vocabulary(settings.get("allow_ambiguous", False))
-        arguments["alphabet_size"] = alphabet.size
+        arguments["vocabulary"] = dataset_vocabulary(settings)
+        arguments["alphabet_size"] = get_alphabet(settings["alphabet"]).size
     return arguments
 
 
@@ -330,3 +426,67 @@ def model_resources(config: dict, model: str) -> dict:
     if not config.get("use_gpu", True):
         resources["gpu"] = 0
     return resources
+
+
+def dataset_vocabulary(settings: dict) -> str:
+    """Letters of a sequence dataset in token order."""
+    from biodl.alphabets import get_alphabet
+
+    return get_alphabet(settings["alphabet"]).vocabulary(settings.get("allow_ambiguous", False))
+
+
+def samples_settings(model_settings: dict) -> dict:
+    """How many samples a generative model writes and how letters are chosen."""
+    return {"n": 1000, "mode": "sample", **model_settings.get("samples", {})}
+
+
+def gan_arguments(config: dict, dataset: str, model: str) -> dict:
+    """Keyword arguments of :func:`biodl.generative.runs.train_gan_run` besides files, unit and seed."""
+    model_settings = config["models"][model]
+    return {
+        "hparams": model_settings.get("hparams", {}),
+        "training": model_settings.get("training", {}),
+        "vocabulary": dataset_vocabulary(config["datasets"][dataset]),
+    }
+
+
+def vae_arguments(config: dict, dataset: str, model: str) -> dict:
+    """Keyword arguments of :func:`biodl.generative.runs.train_vae_run` besides files, unit and seed."""
+    settings, model_settings = config["datasets"][dataset], config["models"][model]
+    samples = samples_settings(model_settings)
+    arguments = {
+        "kind": settings["kind"],
+        "hparams": model_settings.get("hparams", {}),
+        "training": {
+            **model_settings.get("training", {}),
+            "n_samples": samples["n"],
+            "sample_mode": samples["mode"],
+        },
+    }
+    if settings["kind"] == "sequences":
+        arguments["vocabulary"] = dataset_vocabulary(settings)
+    return arguments
+
+
+def vae_likelihood(config: dict, model: str) -> str:
+    """The expression VAE's likelihood (its decoder's output scale)."""
+    return config["models"][model].get("hparams", {}).get("likelihood", "gaussian")
+
+
+def sample_arguments(config: dict, dataset: str, model: str) -> dict:
+    """Keyword arguments of :func:`biodl.generative.runs.sample_run` besides files and seed."""
+    samples = samples_settings(config["models"][model])
+    return {
+        "n": samples["n"],
+        "mode": samples["mode"],
+        "vocabulary": dataset_vocabulary(config["datasets"][dataset]),
+    }
+
+
+def generated_arguments(config: dict, dataset: str) -> dict:
+    """Keyword arguments of :func:`biodl.generated.evaluate_generated_run` besides files, unit and seed."""
+    settings = config["datasets"][dataset]
+    if settings["kind"] != "sequences":
+        return {"vocabulary": None, "motifs": []}
+    generation = settings.get("generation", {})
+    return {"vocabulary": dataset_vocabulary(settings), "motifs": list(generation.get("motifs", []))}

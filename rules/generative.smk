@@ -1,0 +1,267 @@
+"""Generative models: a WGAN-GP and VAEs, their samples, and the metrics that judge them."""
+
+GENERATIVE_WILDCARDS = {"unit": UNIT_PATTERN, "seed": r"\d+"}
+
+
+rule train_gan:
+    input:
+        unpack(generative_data),
+    output:
+        model=layout.generative_run()["model"],
+        history=report(
+            layout.generative_run()["history"],
+            caption="../report/history.rst",
+            category="Generative models",
+            subcategory="{dataset}",
+            labels={
+                "dataset": "{dataset}",
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+            },
+        ),
+        run=layout.generative_run()["run"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.train_gan.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train_gan.tsv"
+    wildcard_constraints:
+        **GENERATIVE_WILDCARDS,
+        dataset=layout.pattern_for(kind="sequences"),
+        model=layout.generative_pattern("gan"),
+    conda:
+        "../envs/generative.yaml"
+    threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
+    resources:
+        mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],
+        runtime=lambda wildcards: model_resources(config, wildcards.model)["runtime"],
+        gpu=lambda wildcards: model_resources(config, wildcards.model)["gpu"],
+    params:
+        arguments=lambda wildcards: gan_arguments(
+            config, wildcards.dataset, wildcards.model
+        ),
+    script:
+        "../scripts/train_gan.py"
+
+
+rule train_sequence_vae:
+    input:
+        unpack(generative_data),
+    output:
+        model=layout.generative_run()["model"],
+        history=layout.generative_run()["history"],
+        run=layout.generative_run()["run"],
+        latent=layout.generative_run()["latent"],
+        reconstruction=layout.generative_run()["reconstruction"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.train_vae.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train_vae.tsv"
+    wildcard_constraints:
+        **GENERATIVE_WILDCARDS,
+        dataset=layout.pattern_for(kind="sequences"),
+        model=layout.generative_pattern("vae"),
+    conda:
+        "../envs/generative.yaml"
+    threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
+    resources:
+        mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],
+        runtime=lambda wildcards: model_resources(config, wildcards.model)["runtime"],
+        gpu=lambda wildcards: model_resources(config, wildcards.model)["gpu"],
+    params:
+        arguments=lambda wildcards: vae_arguments(
+            config, wildcards.dataset, wildcards.model
+        ),
+    script:
+        "../scripts/train_vae.py"
+
+
+rule train_expression_vae:
+    input:
+        unpack(generative_data),
+    output:
+        model=layout.generative_run()["model"],
+        history=layout.generative_run()["history"],
+        run=layout.generative_run()["run"],
+        latent=report(
+            layout.generative_run()["latent"],
+            caption="../report/latent.rst",
+            category="Generative models",
+            subcategory="{dataset}",
+            labels={
+                "dataset": "{dataset}",
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+            },
+        ),
+        reconstruction=layout.generative_run()["reconstruction"],
+        samples=layout.generative_run()["profiles"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.train_vae.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train_vae.tsv"
+    wildcard_constraints:
+        **GENERATIVE_WILDCARDS,
+        dataset=layout.pattern_for(kind="expression"),
+        model=layout.generative_pattern("vae"),
+    conda:
+        "../envs/generative.yaml"
+    threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
+    resources:
+        mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],
+        runtime=lambda wildcards: model_resources(config, wildcards.model)["runtime"],
+        gpu=lambda wildcards: model_resources(config, wildcards.model)["gpu"],
+    params:
+        arguments=lambda wildcards: vae_arguments(
+            config, wildcards.dataset, wildcards.model
+        ),
+    script:
+        "../scripts/train_vae.py"
+
+
+rule sample:
+    input:
+        model=layout.generative_run()["model"],
+    output:
+        fasta=report(
+            layout.generative_run()["sequences"],
+            caption="../report/samples.rst",
+            category="Generative models",
+            subcategory="{dataset}",
+            labels={
+                "dataset": "{dataset}",
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+            },
+        ),
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.sample.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.sample.tsv"
+    wildcard_constraints:
+        **GENERATIVE_WILDCARDS,
+        dataset=layout.pattern_for(kind="sequences"),
+        model=layout.generative_pattern(),
+    conda:
+        "../envs/generative.yaml"
+    threads: resource("predict", "threads")
+    resources:
+        mem_mb=resource("predict", "mem_mb"),
+        runtime=resource("predict", "runtime"),
+    params:
+        arguments=lambda wildcards: sample_arguments(
+            config, wildcards.dataset, wildcards.model
+        ),
+    script:
+        "../scripts/sample.py"
+
+
+rule evaluate_generated:
+    input:
+        unpack(generated_inputs),
+    output:
+        metrics=layout.generative_run()["metrics"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.evaluate_generated.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.evaluate_generated.tsv"
+    wildcard_constraints:
+        **GENERATIVE_WILDCARDS,
+        dataset=layout.pattern_for(kind="sequences"),
+        model=layout.generative_pattern(),
+    conda:
+        "../envs/generative.yaml"
+    threads: resource("evaluate", "threads")
+    resources:
+        mem_mb=resource("evaluate", "mem_mb"),
+        runtime=resource("evaluate", "runtime"),
+    params:
+        arguments=lambda wildcards: generated_arguments(config, wildcards.dataset),
+        class_name=classifier_class,
+        seed=config["evaluation"]["seed"],
+    script:
+        "../scripts/evaluate_generated.py"
+
+
+rule evaluate_vae:
+    input:
+        unpack(generative_data),
+        latent=layout.generative_run()["latent"],
+        reconstruction=layout.generative_run()["reconstruction"],
+    output:
+        metrics=layout.generative_run()["metrics"],
+    log:
+        "logs/{dataset}/{model}/{unit}-s{seed}.evaluate_vae.log",
+    benchmark:
+        "logs/bench/{dataset}/{model}/{unit}-s{seed}.evaluate_vae.tsv"
+    wildcard_constraints:
+        **GENERATIVE_WILDCARDS,
+        dataset=layout.pattern_for(kind="expression"),
+        model=layout.generative_pattern("vae"),
+    conda:
+        "../envs/generative.yaml"
+    threads: resource("evaluate", "threads")
+    resources:
+        mem_mb=resource("evaluate", "mem_mb"),
+        runtime=resource("evaluate", "runtime"),
+    params:
+        label_column=generative_label_column,
+        log_scale=lambda wildcards: vae_likelihood(config, wildcards.model)
+        == "negative_binomial",
+        seed=config["evaluation"]["seed"],
+    script:
+        "../scripts/evaluate_vae.py"
+
+
+rule generative_summary:
+    input:
+        unpack(generative_summary_inputs),
+    output:
+        summary=report(
+            layout.generative_summary(),
+            caption="../report/generative.rst",
+            category="Generative models",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "table": "metrics of every run"},
+        ),
+    log:
+        "logs/{dataset}/generative_summary.log",
+    benchmark:
+        "logs/bench/{dataset}/generative_summary.tsv"
+    conda:
+        "../envs/generative.yaml"
+    threads: resource("compare", "threads")
+    resources:
+        mem_mb=resource("compare", "mem_mb"),
+        runtime=resource("compare", "runtime"),
+    script:
+        "../scripts/generative_summary.py"
+
+
+rule generative_plot:
+    input:
+        unpack(generative_summary_inputs),
+    output:
+        figure=report(
+            layout.generative_figure(),
+            caption="../report/generative_figure.rst",
+            category="Generative models",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "{figure}"},
+        ),
+    log:
+        "logs/{dataset}/generative_plot.{figure}.log",
+    benchmark:
+        "logs/bench/{dataset}/generative_plot.{figure}.tsv"
+    wildcard_constraints:
+        figure=generative_figure_pattern(),
+    conda:
+        "../envs/generative.yaml"
+    threads: resource("compare", "threads")
+    resources:
+        mem_mb=resource("compare", "mem_mb"),
+        runtime=resource("compare", "runtime"),
+    params:
+        arguments=lambda wildcards: generated_arguments(config, wildcards.dataset),
+        label_column=generative_label_column,
+    script:
+        "../scripts/generative_plot.py"

@@ -1,0 +1,9 @@
+from biodl.cli import run_step
+from biodl.generated import summarise_runs
+
+run_step(
+    snakemake.log[0],
+    summarise_runs,
+    files=dict(snakemake.input.items()),
+    output=snakemake.output.summary,
+)
