@@ -269,3 +269,10 @@ def test_sequence_vae_reconstructs_above_chance(tmp_path):
     assert len(records) == 12 and all(len(sequence) == 16 for _, sequence in records)
     sample_run(outputs["model"], 5, 0, "argmax", "ACGT", tmp_path / "decoded.fa")
     assert len(read_fasta_records(tmp_path / "decoded.fa")) == 5
+
+
+def test_kl_weight_rises_to_beta_over_the_warm_up():
+    from biodl.generative.vae import kl_weight
+
+    assert [kl_weight(epoch, 4, 0.1) for epoch in (0, 2, 4, 9)] == [0.0, 0.05, 0.1, 0.1]
+    assert kl_weight(0, 0) == 1.0

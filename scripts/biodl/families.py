@@ -49,11 +49,11 @@ GENERATIVE: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     "vae": {
         "tokens": (
             frozenset({"generation"}),
-            frozenset({"latent_dim", "filters", "kernel_size", "units", "warmup_epochs"}),
+            frozenset({"latent_dim", "filters", "kernel_size", "units", "warmup_epochs", "beta"}),
         ),
         "vector": (
             frozenset({"binary", "multiclass", "regression"}),
-            frozenset({"latent_dim", "units", "likelihood", "warmup_epochs"}),
+            frozenset({"latent_dim", "units", "likelihood", "warmup_epochs", "beta"}),
         ),
     },
 }

@@ -105,6 +105,27 @@ def cosine_schedule(base: float, epochs: int):  # noqa: ANN201
     return rate
 
 
+def check_batch_loss(logs: dict | None, epoch: int, batch: int) -> None:
+    """Raise TrainingDivergedError when the running training loss is not finite."""
+    loss = float((logs or {}).get("loss", 0.0))
+    if not math.isfinite(loss):
+        raise TrainingDivergedError(
+            f"loss became {loss} at epoch {epoch + 1}, batch {batch + 1}; "
+            "lower the learning rate or check the inputs for extreme values"
+        )
+
+
+class NanGuard(keras.callbacks.Callback):
+    """Stop with TrainingDivergedError as soon as the running training loss is not finite."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        check_batch_loss(logs, self.epoch, batch)
+
+
 class RunState(keras.callbacks.Callback):
     """Early stopping, best/last checkpoints, history, NaN guard and progress, all resumable."""
 
@@ -122,12 +143,7 @@ class RunState(keras.callbacks.Callback):
         self.started = time.perf_counter()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        loss = float((logs or {}).get("loss", 0.0))
-        if not math.isfinite(loss):
-            raise TrainingDivergedError(
-                f"loss became {loss} at epoch {self.epoch + 1}, batch {batch + 1}; "
-                "lower the learning rate or check the inputs for extreme values"
-            )
+        check_batch_loss(logs, self.epoch, batch)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = dict(logs or {})

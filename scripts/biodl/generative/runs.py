@@ -76,7 +76,7 @@ from biodl.generative.vae import (
 )
 from biodl.io.outputs import all_or_nothing, save_json, save_reproducible_keras, save_table
 from biodl.split import Items, read_items
-from biodl.training import configure_runtime, software_versions
+from biodl.training import NanGuard, configure_runtime, software_versions
 
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.generative")
@@ -515,22 +515,6 @@ def build_vae(kind: str, data: VaeData, params: dict, seed: int) -> VariationalA
     )
 
 
-class NanGuard(keras.callbacks.Callback):
-    """Stop with TrainingDivergedError as soon as the running training loss is not finite."""
-
-    def __init__(self, epoch: int):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        loss = float((logs or {}).get("loss", 0.0))
-        if not math.isfinite(loss):
-            raise TrainingDivergedError(
-                f"loss became {loss} at epoch {self.epoch + 1}, batch {batch + 1}; "
-                "lower the learning rate or check the inputs for extreme values"
-            )
-
-
 def vae_columns(model: VariationalAutoencoder, validated: bool) -> tuple[list[str], list[str]]:
     """History columns and the names of the logged metrics."""
     names = ["loss", "reconstruction", "kl"] + (["accuracy"] if model.likelihood == "categorical" else [])
@@ -571,7 +555,7 @@ def _train_vae(
             if state["stopped"]:
                 break
             started = time.perf_counter()
-            beta = kl_weight(epoch, params["warmup_epochs"])
+            beta = kl_weight(epoch, params["warmup_epochs"], params["beta"])
             model.kl_weight.assign(beta)
             train.set_epoch(epoch)
             result = model.fit(
@@ -586,10 +570,12 @@ def _train_vae(
             logs = {name: float(result.history[name][-1]) for name in logged}
             check_finite(logs, epoch, "lower the learning rate or check the inputs for extreme values")
             monitored = logs.get("val_loss", logs["loss"])
-            if monitored < state["best"] - settings["min_delta"]:
+            # losses under different KL weights are not comparable: until the first epoch at the
+            # full weight, the latest epoch is the best, and patience counts from there
+            if epoch <= params["warmup_epochs"] or monitored < state["best"] - settings["min_delta"]:
                 state.update(best=monitored, best_epoch=epoch, wait=0)
                 best = [np.array(keras.ops.convert_to_numpy(w)) for w in model.weights]
-            elif beta >= 1.0:
+            else:
                 state["wait"] += 1
             state.update(epoch=epoch, stopped=state["wait"] >= settings["patience"])
             history.append([epoch + 1, beta, *logs.values()])

@@ -3,9 +3,12 @@
 Both encode an item to a Gaussian latent (mean and log-variance), draw
 z = mean + exp(log_var / 2)·ε, decode z and minimise reconstruction + β·KL,
 where KL is that of the latent from the standard normal prior (summed over
-latent dimensions) and β rises from 0 to 1 over ``warmup_epochs`` (β of epoch
-e, counted from 0, is min(1, e / warmup_epochs)). Validation losses always use
-β = 1: they are the negative ELBO, comparable across epochs.
+latent dimensions) and the KL weight rises from 0 to ``beta`` over
+``warmup_epochs`` (epoch e, counted from 0, weighs β·min(1, e / warmup_epochs)).
+Validation losses use the epoch's weight, so once the warm-up is over (when
+early stopping starts counting) they are the β-objective, the negative ELBO
+for β = 1. A β below 1 lets the latent keep more of each item (less collapse
+to the prior) at the cost of samples from the prior that fit less well.
 
 Likelihoods (the reconstruction term, per item, summed over features):
 
@@ -18,8 +21,8 @@ Likelihoods (the reconstruction term, per item, summed over features):
 
 Hyper-parameters (``EXPRESSION_DEFAULTS`` / ``SEQUENCE_DEFAULTS``):
 expression: latent_dim 8, units [128, 64] (the decoder mirrors the encoder),
-likelihood gaussian, warmup_epochs 10; sequences: latent_dim 16, filters 64,
-kernel_size 9, units 128, warmup_epochs 10.
+likelihood gaussian, warmup_epochs 10, beta 1; sequences: latent_dim 16,
+filters 64, kernel_size 9, units 128, warmup_epochs 10, beta 1.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ EXPRESSION_DEFAULTS = {
     "units": [128, 64],
     "likelihood": "gaussian",
     "warmup_epochs": 10,
+    "beta": 1.0,
 }
 SEQUENCE_DEFAULTS = {
     "latent_dim": 16,
@@ -41,6 +45,7 @@ SEQUENCE_DEFAULTS = {
     "kernel_size": 9,
     "units": 128,
     "warmup_epochs": 10,
+    "beta": 1.0,
 }
 LIKELIHOODS = ("gaussian", "negative_binomial")
 EPSILON = 1e-8
@@ -76,9 +81,9 @@ def negative_binomial_log_likelihood(counts: object, mean: object, dispersion: o
     )
 
 
-def kl_weight(epoch: int, warmup_epochs: int) -> float:
-    """β of an epoch (counted from 0): 0 at the start, 1 from epoch ``warmup_epochs`` on."""
-    return 1.0 if warmup_epochs <= 0 else min(1.0, epoch / warmup_epochs)
+def kl_weight(epoch: int, warmup_epochs: int, beta: float = 1.0) -> float:
+    """KL weight of an epoch (counted from 0): 0 at the start, ``beta`` from epoch ``warmup_epochs`` on."""
+    return beta if warmup_epochs <= 0 else beta * min(1.0, epoch / warmup_epochs)
 
 
 @keras.saving.register_keras_serializable(package="biodl")
@@ -150,8 +155,7 @@ class VariationalAutoencoder(keras.Model):
         kl = ops.mean(-0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1))
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
-        beta = self.kl_weight if training else 1.0
-        return reconstruction + beta * kl
+        return reconstruction + self.kl_weight * kl
 
     def reconstruction_error(self, target: object, decoded: object) -> object:
         """Negative log-likelihood of each item's target under the decoded output."""
