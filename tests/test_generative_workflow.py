@@ -70,6 +70,20 @@ def expression_run(tmp_path, latent_values, reconstructed, truth, labels, partit
     np.save(tmp_path / "truth.npy", truth)
 
 
+def evaluate_expression_run(tmp_path, label_column, **options):
+    """evaluate_vae_run on the files written by :func:`expression_run`."""
+    return evaluate_vae_run(
+        tmp_path / "latent.tsv",
+        tmp_path / "reconstruction.tsv",
+        tmp_path / "truth.npy",
+        tmp_path / "ids.tsv",
+        label_column,
+        tmp_path / "metrics.json",
+        seed=0,
+        **options,
+    )
+
+
 def test_vae_evaluation_fits_knn_on_train_and_scores_test(tmp_path):
     rng = np.random.default_rng(0)
     labels = np.array(["a", "b", "c"] * 30)
@@ -78,15 +92,7 @@ def test_vae_evaluation_fits_knn_on_train_and_scores_test(tmp_path):
     truth = rng.normal(size=(90, 3))
     partitions = ["train"] * 60 + ["valid"] * 10 + ["test"] * 20
     expression_run(tmp_path, latent, truth + 0.1, truth, labels, partitions)
-    report = evaluate_vae_run(
-        tmp_path / "latent.tsv",
-        tmp_path / "reconstruction.tsv",
-        tmp_path / "truth.npy",
-        tmp_path / "ids.tsv",
-        "label",
-        tmp_path / "metrics.json",
-        seed=0,
-    )
+    report = evaluate_expression_run(tmp_path, "label")
     assert report["latent"]["knn_accuracy"] == 1.0
     assert report["latent"]["train"] == 60 and report["latent"]["test"] == 20
     test_labels = labels[70:]
@@ -103,16 +109,7 @@ def test_vae_evaluation_without_labels_reports_reconstruction_only(tmp_path):
     expression_run(
         tmp_path, rng.normal(size=(20, 2)), truth, truth, ["x"] * 20, ["train"] * 15 + ["test"] * 5
     )
-    report = evaluate_vae_run(
-        tmp_path / "latent.tsv",
-        tmp_path / "reconstruction.tsv",
-        tmp_path / "truth.npy",
-        tmp_path / "ids.tsv",
-        None,
-        tmp_path / "metrics.json",
-        seed=0,
-        log_scale=True,
-    )
+    report = evaluate_expression_run(tmp_path, None, log_scale=True)
     assert report["latent"] is None and report["reconstruction"]["mse"] == 0.0
     expected = np.mean((np.log1p(truth[15:]) - np.log1p(truth[:15].mean(axis=0))) ** 2)
     assert report["mean_profile"]["mse"] == pytest.approx(expected)
@@ -128,15 +125,7 @@ def test_vae_evaluation_of_an_unknown_id_names_the_file_and_leaves_nothing(tmp_p
     table.loc[0, "id"] = "ghost"
     table.to_csv(tmp_path / "reconstruction.tsv", sep="\t", index=False)
     with pytest.raises(InputError, match=r"reconstruction.tsv: id 'ghost' is not in .*ids.tsv$"):
-        evaluate_vae_run(
-            tmp_path / "latent.tsv",
-            tmp_path / "reconstruction.tsv",
-            tmp_path / "truth.npy",
-            tmp_path / "ids.tsv",
-            "label",
-            tmp_path / "metrics.json",
-            seed=0,
-        )
+        evaluate_expression_run(tmp_path, "label")
     assert not (tmp_path / "metrics.json").exists()
 
 

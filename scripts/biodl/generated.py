@@ -413,8 +413,11 @@ def evaluate_generated(
     motifs: Sequence[str] = (),
     ks: Sequence[int] = DEFAULT_KS,
     classifier: Mapping[str, object] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> dict:
     """Score generated sequences against held-out and reference sets and write the JSON report.
+
+    ``extra`` entries (e.g. a VAE's reconstruction accuracy) are added to the report.
 
     GC content is reported for nucleotide alphabets (null for protein), and
     motifs are searched on both strands where the alphabet has a complement.
@@ -436,6 +439,7 @@ def evaluate_generated(
             ),
             "nearest_identity": nearest_identity(generated, train_tokens).summary(),
             "classifier": classifier_report(classifier, generated, heldout_tokens),
+            **(extra or {}),
         }
         save_json(output_json, payload)
     return payload
@@ -610,14 +614,20 @@ def evaluate_generated_run(
             wanted = classifier["class_name"]
             raise InputError(f"{classifier['meta']}: class {wanted!r} is not one of {classes}")
         options = {"model": classifier["model"], "class_name": classifier["class_name"], "classes": classes}
-    with all_or_nothing(output):
-        payload = evaluate_generated(
-            samples, train_tokens, heldout_tokens, vocabulary, output, seed, motifs, classifier=options
-        )
-        if reconstruction is not None:
-            payload["reconstruction"] = sequence_reconstruction_report(reconstruction, train_tokens)
-            save_json(output, payload)
-    return payload
+    extra = None
+    if reconstruction is not None:
+        extra = {"reconstruction": sequence_reconstruction_report(reconstruction, train_tokens)}
+    return evaluate_generated(
+        samples,
+        train_tokens,
+        heldout_tokens,
+        vocabulary,
+        output,
+        seed,
+        motifs,
+        classifier=options,
+        extra=extra,
+    )
 
 
 def read_classes(meta: str | os.PathLike) -> list[str]:
