@@ -1,7 +1,10 @@
 """biodl: deep learning on biological sequences, expression matrices and time courses."""
 
+# The bundled demo, unless a config is named: `--configfile config/real/splice.yaml` runs
+# that config alone (Snakemake would otherwise merge its datasets into the demo's).
+if not workflow.overwrite_configfiles:
 
-configfile: "config/config.yaml"
+    configfile: "config/config.yaml"
 
 
 include: "rules/common.smk"

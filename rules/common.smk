@@ -79,7 +79,7 @@ def split_inputs(wildcards):
     return inputs
 
 
-UNIT_PATTERN = r"holdout|fold\d+"
+UNIT_PATTERN = r"holdout|(?:r\d+)?fold\d+"
 
 
 def training_inputs(wildcards):

@@ -29,6 +29,7 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         "valid": 0.1,
         "test": 0.2,
         "folds": None,
+        "repeats": 1,
         "stratify": True,
         "seed": 0,
         "by": "items",
@@ -64,6 +65,10 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         (
             lambda c: c["datasets"]["dna_binary"]["split"].update(test=0.9),
             "config: datasets.dna_binary.split.test: 0.9 is greater than the maximum of 0.5",
+        ),
+        (
+            lambda c: c["datasets"]["dna_binary"]["split"].update(repeats=3),
+            "config: datasets.dna_binary: split.repeats needs split.folds (repeats of a K-fold split)",
         ),
         (
             lambda c: c["datasets"]["protein_ss"].pop("position_classes"),

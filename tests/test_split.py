@@ -19,6 +19,7 @@ from biodl.split import (
     time_partitions,
     write_split,
 )
+from biodl.units import parse_unit, unit_names
 from conftest import write
 
 SETTINGS = {"valid": 0.1, "test": 0.2, "folds": None, "stratify": True, "seed": 0, "by": "items"}
@@ -127,6 +128,41 @@ def test_kfold_assigns_every_item_once_and_rotates_valid(tmp_path):
     tested = pd.concat([u[u == "test"] for u in units])
     assert sorted(tested.index) == sorted(index["id"])
     assert (units[0][split.set_index("id")["fold"] == 1] == "valid").all()
+
+
+def test_repeated_kfold_tests_every_item_once_per_repeat_with_new_folds(tmp_path):
+    index = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(60)],
+            "label": ["a", "b", "b"] * 20,
+            "group": [f"g{i // 2}" for i in range(60)],
+        }
+    )
+    split, report, _ = run_split(tmp_path, index, {"folds": 4, "repeats": 3})
+    path = tmp_path / "split.out"
+    assert list(split.columns) == ["id", "repeat", "fold"]
+    assert split_units(path) == [f"r{r}fold{k}" for r in range(3) for k in range(4)]
+    assert report["method"] == "repeated k-fold" and report["groups_across_partitions"] == 0
+    assignments = split.pivot(index="id", columns="repeat", values="fold")
+    assert (assignments[0] != assignments[1]).any() and (assignments[1] != assignments[2]).any()
+    for repeat in range(3):
+        units = [read_partitions(path, f"r{repeat}fold{k}").set_index("id")["partition"] for k in range(4)]
+        tested = pd.concat([u[u == "test"] for u in units])
+        assert sorted(tested.index) == sorted(index["id"])
+        groups = index.set_index("id")["group"]
+        assert (groups.groupby(assignments[repeat]).nunique().sum()) == groups.nunique()
+    r2fold1 = read_partitions(path, "r2fold1").set_index("id")["partition"]
+    assert (r2fold1[assignments[2] == 1] == "test").all() and (r2fold1[assignments[2] == 2] == "valid").all()
+    assert len(r2fold1) == 60
+
+
+def test_unit_names_and_their_parts():
+    assert unit_names(None) == ["holdout"]
+    assert unit_names(3) == ["fold0", "fold1", "fold2"]
+    assert unit_names(2, 2) == ["r0fold0", "r0fold1", "r1fold0", "r1fold1"]
+    assert parse_unit("r12fold3") == (12, 3) and parse_unit("fold4") == (0, 4)
+    with pytest.raises(ValueError, match="not a fold unit: 'holdout'"):
+        parse_unit("holdout")
 
 
 def test_split_is_identical_on_rerun_and_changes_with_seed(tmp_path):

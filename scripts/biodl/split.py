@@ -3,9 +3,11 @@
 Holdout splits use scikit-learn's ``StratifiedGroupKFold`` with K folds, K
 being the smallest number for which the valid and test fractions are whole
 numbers of folds; the first folds become test, the next valid, the rest
-train. K-fold splits use the same splitter with the configured K. Groups
-(a declared group column, homology clusters, or both merged) never cross
-partitions.
+train. K-fold splits use the same splitter with the configured K; R
+repeats of K-fold draw R assignments with seeds ``seed``, ``seed + 1``, …
+(repeated cross-validation, for small data where one assignment is noise).
+Groups (a declared group column, homology clusters, or both merged) never
+cross partitions.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from biodl.errors import InputError
 from biodl.homology import HomologyResult, homology_groups, identity_floor, merge_groups
 from biodl.io.outputs import all_or_nothing, save_json, save_table
+from biodl.units import parse_unit, unit_names
 
 Path = str | os.PathLike
 CLASS_TASKS = {"binary", "multiclass", "series_classification"}
@@ -170,25 +173,39 @@ def write_split(
     strata = strata_for(index, task, label_columns, needed) if stratify else np.zeros(len(index), str)
     if stratify and task in CLASS_TASKS:
         check_class_sizes(strata, groups, needed, what, source, label_columns[0])
+    repeats = settings.get("repeats", 1) if folds else 1
     if folds:
-        unit = assign_folds(strata, groups, folds, settings["seed"])
-        split = pd.DataFrame({"id": index["id"], "fold": unit})
+        assignments = [assign_folds(strata, groups, folds, settings["seed"] + r) for r in range(repeats)]
+        split = fold_table(index["id"], assignments)
     else:
-        unit = holdout_partitions(strata, groups, settings["valid"], settings["test"], settings["seed"])
-        split = pd.DataFrame({"id": index["id"], "partition": unit})
+        partitions = holdout_partitions(strata, groups, settings["valid"], settings["test"], settings["seed"])
+        assignments = [partitions]
+        split = pd.DataFrame({"id": index["id"], "partition": partitions})
+    unit = assignments[0]  # sizes and balance: the first repeat
     report = {
-        "method": "k-fold" if folds else "holdout",
+        "method": ("repeated k-fold" if repeats > 1 else "k-fold") if folds else "holdout",
         "settings": settings,
         "n": len(index),
         "sizes": {str(k): int(v) for k, v in pd.Series(unit).astype(str).value_counts().sort_index().items()},
         "groups": len(np.unique(groups)),
-        "groups_across_partitions": groups_across(groups, np.asarray(unit).astype(str)),
+        "groups_across_partitions": sum(
+            groups_across(groups, np.asarray(a).astype(str)) for a in assignments
+        ),
         "homology": _homology_report(homology, np.asarray(unit).astype(str), index["id"], settings),
     }
     with all_or_nothing(split_path, balance_path, report_path):
         save_table(split_path, split)
         save_table(balance_path, class_balance(index, unit, label_columns, task))
         save_json(report_path, report)
+
+
+def fold_table(ids: pd.Series, assignments: list[np.ndarray]) -> pd.DataFrame:
+    """split.tsv of a K-fold split: id, fold; with several repeats long, with a repeat column."""
+    if len(assignments) == 1:
+        return pd.DataFrame({"id": ids, "fold": assignments[0]})
+    return pd.concat(
+        pd.DataFrame({"id": ids, "repeat": r, "fold": fold}) for r, fold in enumerate(assignments)
+    )
 
 
 def _groups(
@@ -278,24 +295,28 @@ def _write_time_split(
 
 
 def split_units(split_path: Path) -> list[str]:
-    """Names of the train/valid/test assignments a split file defines: 'holdout' or 'fold0'.."""
+    """Names of the train/valid/test assignments a split file defines (see :func:`unit_names`)."""
     split = pd.read_csv(split_path, sep="\t", dtype=str, keep_default_na=False)
-    if "fold" in split:
-        return [f"fold{k}" for k in sorted(split["fold"].astype(int).unique())]
-    return ["holdout"]
+    if "fold" not in split:
+        return ["holdout"]
+    repeats = split["repeat"].astype(int).max() + 1 if "repeat" in split else 1
+    return unit_names(split["fold"].astype(int).max() + 1, repeats)
 
 
 def read_partitions(split_path: Path, unit: str) -> pd.DataFrame:
-    """id → partition for one unit; in fold k, fold k is test and fold k+1 (mod K) is valid."""
+    """id → partition for one unit; in fold k (of repeat r), fold k is test and fold k+1 (mod K) is valid."""
     split = pd.read_csv(split_path, sep="\t", dtype=str, keep_default_na=False)
     if unit == "holdout":
         return split[["id", "partition"]]
+    repeat, k = parse_unit(unit)
+    if "repeat" in split:
+        split = split[split["repeat"].astype(int) == repeat]
     fold = split["fold"].astype(int).to_numpy()
-    k, n_folds = int(unit.removeprefix("fold")), int(fold.max()) + 1
+    n_folds = int(fold.max()) + 1
     partition = np.full(len(fold), "train", dtype=object)
     partition[fold == (k + 1) % n_folds] = "valid"
     partition[fold == k] = "test"
-    return pd.DataFrame({"id": split["id"], "partition": partition})
+    return pd.DataFrame({"id": split["id"].to_numpy(), "partition": partition})
 
 
 @dataclass

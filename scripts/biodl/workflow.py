@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from biodl.units import unit_names
+
 NEVER_MATCHES = "(?!x)x"
 INGEST_FILES = {
     "sequences": {
@@ -72,9 +74,9 @@ class Layout:
         return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
 
     def units(self, dataset: str) -> list[str]:
-        """Split units: 'holdout', or 'fold0'..'fold{K-1}' for a K-fold split."""
-        folds = self.config["datasets"][dataset].get("split", {}).get("folds")
-        return [f"fold{k}" for k in range(folds)] if folds else ["holdout"]
+        """Split units: 'holdout', 'fold0'..'fold{K-1}' for K folds, 'r0fold0'.. for repeated K folds."""
+        split = self.config["datasets"][dataset].get("split", {})
+        return unit_names(split.get("folds"), split.get("repeats", 1))
 
     def ingest(self, kind: str, dataset: str = "{dataset}", per_position: bool = False) -> dict[str, str]:
         """Ingest outputs of a dataset of ``kind``."""
