@@ -28,6 +28,7 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
     assert dataset["split"] == {
         "valid": 0.1,
         "test": 0.2,
+        "column": None,
         "folds": None,
         "repeats": 1,
         "stratify": True,
@@ -65,6 +66,11 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         (
             lambda c: c["datasets"]["dna_binary"]["split"].update(test=0.9),
             "config: datasets.dna_binary.split.test: 0.9 is greater than the maximum of 0.5",
+        ),
+        (
+            lambda c: c["datasets"]["expression"]["split"].update(column="batch"),
+            "config: datasets.expression: split.column gives the partitions itself: it cannot be combined "
+            "with split.folds or split.by",
         ),
         (
             lambda c: c["datasets"]["dna_binary"]["split"].update(repeats=3),

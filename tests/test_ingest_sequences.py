@@ -38,6 +38,14 @@ def run(tmp_path, fasta=FASTA, labels=LABELS, **options):
     return files, fasta_path, labels_path
 
 
+def test_group_and_given_partition_columns_reach_ids_tsv(tmp_path):
+    labels = "id\tlabel\tdonor\tsplit\na\tpos\tx\ttrain\nb\tneg\tx\ttrain\nc\tpos\ty\ttest\nd\tneg\ty\ttest\n"
+    files, _, _ = run(tmp_path, labels=labels, group_column="donor", partition_column="split")
+    index = pd.read_csv(files["ids"], sep="\t")
+    assert index.columns.tolist() == ["id", "label", "group", "given_partition", "length"]
+    assert index["given_partition"].tolist() == ["train", "train", "test", "test"]
+
+
 def test_writes_the_tokens_contract(tmp_path):
     files, _, _ = run(tmp_path, length={"mode": "fixed", "size": 5}, kmer_k=1)
     tokens = np.load(files["tokens"], mmap_mode="r")

@@ -156,6 +156,35 @@ def test_repeated_kfold_tests_every_item_once_per_repeat_with_new_folds(tmp_path
     assert len(r2fold1) == 60
 
 
+def test_given_split_keeps_test_and_draws_valid_from_train_only(tmp_path):
+    given = ["test" if i % 10 == 0 else "train" for i in range(200)]
+    index = pd.DataFrame(
+        {"id": [f"r{i}" for i in range(200)], "label": ["a", "b"] * 100, "given_partition": given}
+    )
+    split, report, _ = run_split(tmp_path, index, {"column": "package_split", "valid": 0.1})
+    partition = split.set_index("id")["partition"]
+    assert (partition[index["given_partition"].to_numpy() == "test"] == "test").all()
+    assert (partition == "test").sum() == 20 and (partition == "valid").sum() == 18
+    assert report["method"] == "given (column 'package_split')"
+    again, _, _ = run_split(tmp_path, index, {"column": "package_split", "valid": 0.1})
+    assert again.equals(split)
+
+
+def test_given_split_rejects_an_unknown_partition(tmp_path):
+    index = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "label": ["x", "y"] * 2,
+            "given_partition": ["train", "test", "tset", "train"],
+        }
+    )
+    with pytest.raises(InputError) as error:
+        run_split(tmp_path, index, {"column": "fold_name", "stratify": False})
+    assert str(error.value) == (
+        "labels.tsv: id 'c': split column 'fold_name' holds 'tset' (allowed: train, valid, test)"
+    )
+
+
 def test_unit_names_and_their_parts():
     assert unit_names(None) == ["holdout"]
     assert unit_names(3) == ["fold0", "fold1", "fold2"]

@@ -24,11 +24,15 @@ from biodl.labels import check_labels, check_position_labels
 Path = str | os.PathLike
 
 
-def read_sheet(
-    path: Path, id_column: str, label_columns: list[str], group_column: str | None
-) -> pd.DataFrame:
+def item_columns(group_column: str | None, partition_column: str | None) -> dict[str, str]:
+    """Sheet columns copied into ids.tsv beside the labels: 'group' and 'given_partition'."""
+    named = {"group": group_column, "given_partition": partition_column}
+    return {name: column for name, column in named.items() if column}
+
+
+def read_sheet(path: Path, id_column: str, label_columns: list[str], extra: dict[str, str]) -> pd.DataFrame:
     """Read a labels / sample / series sheet with unique ids and the declared columns."""
-    columns = [id_column, *label_columns, *([group_column] if group_column else [])]
+    columns = [id_column, *label_columns, *extra.values()]
     table = read_text_table(path, columns)
     check_unique_ids(table[id_column], path)
     table[id_column] = table[id_column].str.strip()
@@ -56,15 +60,15 @@ def _sheet_in_order(
 
 
 def _index_table(
-    ids: list[str], sheet: pd.DataFrame | None, label_columns: list[str], group_column: str | None
+    ids: list[str], sheet: pd.DataFrame | None, label_columns: list[str], extra: dict[str, str]
 ) -> pd.DataFrame:
-    """The ids.tsv contract: id, label columns, optional group."""
+    """The ids.tsv contract: id, label columns, optional group and given partition."""
     index = pd.DataFrame({"id": ids})
     if sheet is not None:
         for column in label_columns:
             index[column] = sheet[column].str.strip().to_numpy()
-        if group_column:
-            index["group"] = sheet[group_column].str.strip().to_numpy()
+        for name, column in extra.items():
+            index[name] = sheet[column].str.strip().to_numpy()
     return index
 
 
@@ -77,6 +81,7 @@ def ingest_sequences(
     id_column: str = "id",
     label_columns: list[str] | None = None,
     group_column: str | None = None,
+    partition_column: str | None = None,
     allow_ambiguous: bool = False,
     length: dict | None = None,
     kmer_k: int = 4,
@@ -88,13 +93,14 @@ def ingest_sequences(
     """
     length = {"mode": "variable", "pad": "right", "trim": "right", **(length or {})}
     label_columns = list(label_columns or [])
+    extra = item_columns(group_column, partition_column)
     letters = get_alphabet(alphabet)
     records = read_fasta(fasta, letters, allow_ambiguous)
     _unique_fasta_ids(records)
     sheet = None
     classes: dict[str, list[str]] = {}
     if labels is not None:
-        sheet = read_sheet(labels, id_column, label_columns, group_column)
+        sheet = read_sheet(labels, id_column, label_columns, extra)
         sheet = _sheet_in_order(sheet, id_column, records.ids, labels, fasta, records.lines.tolist())
         if task == "per_position":
             for column in label_columns:
@@ -108,7 +114,7 @@ def ingest_sequences(
     width = length.get("size") if length["mode"] == "fixed" else None
     tokens, kept = encode.token_matrix(records.tokens, records.offsets, width, length["pad"], length["trim"])
     kmers = encode.kmer_counts(tokens, kmer_k, letters.size)
-    index = _index_table(records.ids, sheet, label_columns, group_column)
+    index = _index_table(records.ids, sheet, label_columns, extra)
     index["length"] = records.lengths
     meta = {
         "kind": "sequences",
@@ -161,12 +167,14 @@ def ingest_expression(
     id_column: str = "sample",
     label_columns: list[str] | None = None,
     group_column: str | None = None,
+    partition_column: str | None = None,
 ) -> None:
     """Expression matrix + sample sheet (or AnnData obs) → ids.tsv, matrix.npy, genes.tsv, meta.json."""
     label_columns = list(label_columns or [])
+    extra = item_columns(group_column, partition_column)
     data = read_expression(matrix, orientation, counts=values == "counts", layer=layer)
     if samples is not None:
-        sheet = read_sheet(samples, id_column, label_columns, group_column)
+        sheet = read_sheet(samples, id_column, label_columns, extra)
         sheet = _sheet_in_order(
             sheet,
             id_column,
@@ -177,12 +185,12 @@ def ingest_expression(
         )
         sheet_path = samples
     elif data.obs is not None:
-        sheet = _obs_sheet(data.obs, data.samples, id_column, label_columns, group_column, matrix)
+        sheet = _obs_sheet(data.obs, data.samples, id_column, label_columns, extra, matrix)
         sheet_path = matrix
     else:
         raise InputError(f"{matrix}: a sample sheet is needed for the labels (set 'samples')")
     classes = check_labels(sheet, task, label_columns, sheet_path, id_column)
-    index = _index_table(data.samples, sheet, label_columns, group_column)
+    index = _index_table(data.samples, sheet, label_columns, extra)
     meta = {
         "kind": "expression",
         "task": task,
@@ -213,10 +221,10 @@ def _obs_sheet(
     samples: list[str],
     id_column: str,
     label_columns: list[str],
-    group_column: str | None,
+    extra: dict[str, str],
     path: Path,
 ) -> pd.DataFrame:
-    for column in [*label_columns, *([group_column] if group_column else [])]:
+    for column in [*label_columns, *extra.values()]:
         if column not in obs.columns:
             raise InputError(f"{path}: obs has no column {column!r} (found: {', '.join(obs.columns)})")
     sheet = obs.copy()
@@ -232,6 +240,7 @@ def ingest_timecourse(
     id_column: str = "series",
     label_columns: list[str] | None = None,
     group_column: str | None = None,
+    partition_column: str | None = None,
     missing: str = "reject",
     resample: float | None = None,
 ) -> None:
@@ -240,11 +249,12 @@ def ingest_timecourse(
     ``missing`` and ``resample`` are passed to :func:`biodl.io.timecourse.read_timecourses`.
     """
     label_columns = [] if task == "forecasting" else list(label_columns or [])
+    extra = item_columns(group_column, partition_column)
     courses = read_timecourses(values, missing=missing, resample=resample)
     sheet = None
     classes: dict[str, list[str]] = {}
     if series is not None:
-        sheet = read_sheet(series, id_column, label_columns, group_column)
+        sheet = read_sheet(series, id_column, label_columns, extra)
         sheet = _sheet_in_order(
             sheet, id_column, courses.series, series, values, [None] * len(courses.series)
         )
@@ -252,7 +262,7 @@ def ingest_timecourse(
             classes = check_labels(sheet, task, label_columns, series, id_column)
     elif task != "forecasting":
         raise InputError(f"{values}: task {task!r} needs a series sheet with labels")
-    index = _index_table(courses.series, sheet, label_columns, group_column)
+    index = _index_table(courses.series, sheet, label_columns, extra)
     meta = {
         "kind": "timecourse",
         "task": task,

@@ -29,6 +29,7 @@ Path = str | os.PathLike
 CLASS_TASKS = {"binary", "multiclass", "series_classification"}
 REGRESSION_BINS = 5
 RARE = "(rare combinations)"
+PARTITIONS = ("train", "valid", "test")
 
 
 def fold_count_for(valid: float, test: float, largest: int = 100) -> int:
@@ -174,7 +175,11 @@ def write_split(
     if stratify and task in CLASS_TASKS:
         check_class_sizes(strata, groups, needed, what, source, label_columns[0])
     repeats = settings.get("repeats", 1) if folds else 1
-    if folds:
+    if settings.get("column"):
+        partitions = given_partitions(index, strata, groups, settings, source)
+        assignments = [partitions]
+        split = pd.DataFrame({"id": index["id"], "partition": partitions})
+    elif folds:
         assignments = [assign_folds(strata, groups, folds, settings["seed"] + r) for r in range(repeats)]
         split = fold_table(index["id"], assignments)
     else:
@@ -183,7 +188,7 @@ def write_split(
         split = pd.DataFrame({"id": index["id"], "partition": partitions})
     unit = assignments[0]  # sizes and balance: the first repeat
     report = {
-        "method": ("repeated k-fold" if repeats > 1 else "k-fold") if folds else "holdout",
+        "method": split_method(settings),
         "settings": settings,
         "n": len(index),
         "sizes": {str(k): int(v) for k, v in pd.Series(unit).astype(str).value_counts().sort_index().items()},
@@ -197,6 +202,42 @@ def write_split(
         save_table(split_path, split)
         save_table(balance_path, class_balance(index, unit, label_columns, task))
         save_json(report_path, report)
+
+
+def split_method(settings: dict) -> str:
+    """Name of the split written to report.json."""
+    if settings.get("column"):
+        return f"given (column {settings['column']!r})"
+    if settings.get("folds"):
+        return "repeated k-fold" if settings.get("repeats", 1) > 1 else "k-fold"
+    return "holdout"
+
+
+def given_partitions(
+    index: pd.DataFrame, strata: np.ndarray, groups: np.ndarray, settings: dict, source: Path
+) -> np.ndarray:
+    """Partitions as the sheet's column gives them; without 'valid' items, valid is drawn from train.
+
+    The drawn validation items are stratified and keep groups whole within the
+    given training items; the given test items are used as they are.
+    """
+    given = index["given_partition"].to_numpy(dtype=object)
+    wrong = ~np.isin(given, PARTITIONS)
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        raise InputError(
+            f"{source}: id {index['id'].iat[row]!r}: split column {settings['column']!r} holds "
+            f"{given[row]!r} (allowed: train, valid, test)"
+        )
+    for needed in ("train", "test"):
+        if needed not in given:
+            raise InputError(f"{source}: split column {settings['column']!r} names no {needed!r} item")
+    partitions = given.copy()
+    if "valid" not in given and settings["valid"] > 0:
+        train = np.flatnonzero(given == "train")
+        drawn = holdout_partitions(strata[train], groups[train], settings["valid"], 0, settings["seed"])
+        partitions[train[drawn == "valid"]] = "valid"
+    return partitions
 
 
 def fold_table(ids: pd.Series, assignments: list[np.ndarray]) -> pd.DataFrame:

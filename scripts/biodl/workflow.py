@@ -324,6 +324,8 @@ def ingest_arguments(settings: dict) -> dict:
     kind = settings["kind"]
     common = {key: settings[key] for key in LABEL_KEYS if key in settings}
     common["task"] = settings["task"]
+    if settings.get("split", {}).get("column"):
+        common["partition_column"] = settings["split"]["column"]
     if kind == "sequences":
         return {
             **common,
