@@ -158,7 +158,9 @@ def read_chains(path: Path) -> pd.DataFrame:
     if len(lines) % 3:
         raise ValueError(f"{path}: {len(lines)} lines is not three per chain")
     headers, sequences, states = lines[0::3], lines[1::3], lines[2::3]
-    return pd.DataFrame({"header": [h.removeprefix(">") for h in headers], "seq": sequences, "states": states})
+    return pd.DataFrame(
+        {"header": [h.removeprefix(">") for h in headers], "seq": sequences, "states": states}
+    )
 
 
 def chain_id(header: str) -> tuple[str, str]:
@@ -187,7 +189,9 @@ def vendor_chains(source: Path, out: Path) -> dict:
     chains["states"] = chains["states"].str.replace("-", "C")
     mismatched = chains["seq"].str.len() != chains["states"].str.len()
     if mismatched.any():
-        raise ValueError(f"pdb_ss3.txt: chain {chains['header'][mismatched].iloc[0]} has states of another length")
+        raise ValueError(
+            f"pdb_ss3.txt: chain {chains['header'][mismatched].iloc[0]} has states of another length"
+        )
     repeated = chains.duplicated(["id", "seq", "states"])
     kept = chains[~repeated].copy()
     copy = kept.groupby("id").cumcount()
@@ -215,7 +219,9 @@ def vendor_hairpins(source: Path, out: Path, lengths: tuple[int, int] = HAIRPIN_
     plain = table["seq"].str.fullmatch("[ACGU]+")
     kept = table[in_range & plain]
     write_fasta(out / "hairpins.fa.gz", kept["id"].tolist(), kept["seq"].tolist())
-    write_table(out / "hairpins.species.tsv", kept[["id", "species_code"]].rename(columns={"species_code": "species"}))
+    write_table(
+        out / "hairpins.species.tsv", kept[["id", "species_code"]].rename(columns={"species_code": "species"})
+    )
     return {
         "source": "mirbase_hairpin.csv",
         "records": len(table),
@@ -238,7 +244,9 @@ VENDORS: dict[str, Callable[[Path, Path], dict]] = {
 }
 
 
-def vendor_all(source: Path = DEFAULT_SOURCE, out: Path = DEFAULT_OUT, names: list[str] | None = None) -> None:
+def vendor_all(
+    source: Path = DEFAULT_SOURCE, out: Path = DEFAULT_OUT, names: list[str] | None = None
+) -> None:
     """Convert every dataset (or ``names``) into ``out/<name>/`` with its conversion.json."""
     for name in names or list(VENDORS):
         record = VENDORS[name](source, out / name)

@@ -164,7 +164,7 @@ def dataset_problem(dataset: dict) -> str | None:
         return "split.valid + split.test must leave a training partition"
     if split.get("by") == "time" and split.get("folds"):
         return "split.folds cannot be combined with split.by 'time'"
-    if split.get("column") and (split.get("folds") or split.get("by") != "items"):
+    if split.get("column") and (split.get("folds") or split.get("by", "items") != "items"):
         return "split.column gives the partitions itself: it cannot be combined with split.folds or split.by"
     if split.get("repeats", 1) > 1 and not split.get("folds"):
         return "split.repeats needs split.folds (repeats of a K-fold split)"

@@ -1,0 +1,120 @@
+"""Real data: the vendored files are what the script makes of the sources, every real config
+plans, and the splice-junction set runs end to end well above chance."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+from biodl.config import check_config
+from biodl.errors import InputError
+from biodl.ingest import ingest_timecourse
+from conftest import ROOT
+from test_workflow import copy_workflow, digests, snakemake
+
+REAL = ROOT / "resources/real"
+SOURCES = ROOT.parent / "shared/real-data"
+CONFIGS = sorted((ROOT / "config/real").glob("*.yaml"))
+
+
+def vendor_module():
+    spec = importlib.util.spec_from_file_location("vendor_real", ROOT / "resources/vendor_real.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["vendor_real"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not SOURCES.is_dir(), reason="the published source files are not beside the project")
+def test_vendored_files_are_what_the_script_makes_of_the_sources(tmp_path):
+    vendor_module().vendor_all(SOURCES, tmp_path)
+    vendored = {name: digest for name, digest in digests(REAL).items() if name != "README.md"}
+    assert digests(tmp_path) == vendored
+
+
+def test_conversion_records_match_the_vendored_files():
+    splice = pd.read_csv(REAL / "splice/splice.labels.tsv", sep="\t")
+    record = json.loads((REAL / "splice/conversion.json").read_text())
+    assert len(splice) == record["kept"] == record["records"] - record["dropped_conflicting_labels"]
+    assert splice["label"].value_counts().to_dict() == record["classes"]
+    chains = pd.read_csv(REAL / "chains/chains.labels.tsv", sep="\t")
+    assert chains["id"].is_unique and chains["states"].str.fullmatch("[HEC]+").all()
+    series = pd.read_csv(REAL / "yeast/alpha.series.tsv", sep="\t")
+    assert set(series["phase"]) == {"G1", "S", "G2", "M", "M/G1"}
+
+
+def test_vendor_keeps_one_copy_of_a_repeated_chain_and_renames_a_fragment(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    records = [">pdb1abc.pdb|A", "MKV", "HH-"] * 2 + [">1ABC.cif.gz|A", "MKVLL", "HHH--"]
+    (source / "pdb_ss3.txt").write_text("\n".join([*records, ">struc1.pdb.gz| ", "GG", "--"]) + "\n")
+    record = vendor_module().vendor_chains(source, tmp_path / "out")
+    labels = pd.read_csv(tmp_path / "out/chains.labels.tsv", sep="\t")
+    assert labels.to_dict("list") == {
+        "id": ["1abc_A", "1abc_A.2", "struc1__"],
+        "states": ["HHC", "HHHCC", "CC"],
+        "entry": ["1abc", "1abc", "struc1"],
+    }
+    assert record["dropped_repeated_chains"] == 1 and record["renamed_second_records"] == 1
+
+
+def test_yeast_missing_values_are_interpolated_only_when_asked(tmp_path):
+    outputs = {name: tmp_path / f"{name}.out" for name in ("ids", "values", "times", "genes", "meta")}
+    values, series = REAL / "yeast/alpha.tsv.gz", REAL / "yeast/alpha.series.tsv"
+    with pytest.raises(InputError) as error:
+        ingest_timecourse(values, series, outputs, "series_classification", label_columns=["phase"])
+    assert str(error.value) == f"{values}: record 'YAL067C' (line 59): column 'value' value '' is missing"
+    ingest_timecourse(
+        values, series, outputs, "series_classification", label_columns=["phase"], missing="interpolate"
+    )
+    meta = json.loads(outputs["meta"].read_text())
+    assert (
+        meta["interpolated"]
+        == json.loads((REAL / "yeast/conversion.json").read_text())["missing_values_kept"]
+    )
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[path.stem for path in CONFIGS])
+def test_every_real_config_is_valid_and_plans(path, tmp_path):
+    config = yaml.safe_load(path.read_text())
+    check_config(config, ROOT / "config/schema.yaml", source=str(path))
+    assert config["results"] == f"results/real/{path.stem}"
+    workdir = copy_workflow(tmp_path / "wf")
+    plan = snakemake(workdir, "-n", "--quiet", "rules", "--configfile", f"config/real/{path.name}")
+    assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr[-2000:]
+    for name in config["datasets"]:
+        assert name not in ("dna_binary", "expression")  # the demo config is not merged in
+
+
+def reduced_splice(config: dict) -> dict:
+    """One seed, the CNN for 8 epochs, the k-mer logistic baseline and the shuffled-label control."""
+    config["seeds"] = [1]
+    config["models"] = {"cnn": {**config["models"]["cnn"], "training": {"epochs": 8}}}
+    config["baselines"] = {
+        "logistic": {"method": "logistic"},
+        "shuffled_labels": {"method": "shuffled_labels"},
+    }
+    return config
+
+
+@pytest.mark.slow
+def test_splice_junctions_end_to_end_well_above_chance(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    path = workdir / "config/real/splice.yaml"
+    path.write_text(yaml.safe_dump(reduced_splice(yaml.safe_load(path.read_text()))))
+    result = snakemake(workdir, "--cores", "2", "--configfile", "config/real/splice.yaml", timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    results = workdir / "results/real/splice/splice"
+    split = json.loads((results / "split/report.json").read_text())
+    assert split["groups_across_partitions"] == 0 and split["groups"] < 3184  # duplicates grouped
+    summary = pd.read_csv(results / "compare/summary.tsv", sep="\t")
+    balanced = summary.query("metric == 'balanced_accuracy'").set_index("model")["mean"]
+    # three classes: chance is 1/3; a floor well above it, far below published accuracies (≈ 0.95)
+    assert balanced["cnn"] > 0.8 and balanced["logistic"] > 0.7
+    assert abs(balanced["shuffled_labels"] - 1 / 3) < 0.1
+    assert (workdir / "results/real/splice/report.html").is_file()
