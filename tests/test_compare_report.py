@@ -14,7 +14,8 @@ from biodl.compare import compare_dataset
 from biodl.evaluate import evaluate_run
 from biodl.families import FIGURES
 from biodl.plots import plot_dataset
-from biodl.report import write_report
+from biodl.report import mean_sd, write_report
+from biodl.results import markdown_table, results_markdown
 from scipy import stats
 
 CLASSES = ["no", "yes"]
@@ -110,6 +111,26 @@ def test_compare_tables_are_identical_on_rerun(runs):
     first = {name: path.read_bytes() for name, path in outputs.items()}
     compare(folder, files)
     assert first == {name: path.read_bytes() for name, path in outputs.items()}
+
+
+def test_results_markdown_holds_the_comparison_of_each_dataset(runs):
+    folder, files = runs
+    dataset = folder / "results" / "toy"
+    (dataset / "ingest").mkdir(parents=True)
+    (dataset / "ingest/meta.json").write_text(json.dumps({"kind": "sequences", "task": "binary"}))
+    tables, outputs = compare(folder, files)
+    (dataset / "compare").mkdir()
+    for name in ("summary", "paired"):
+        (dataset / "compare" / f"{name}.tsv").write_bytes(outputs[name].read_bytes())
+    lines = results_markdown(folder / "results").splitlines()
+    assert lines[0] == "### toy"
+    assert lines[2].startswith("| model | role | metric | mean ± sd |") and lines[3].count("---") == 11
+    rows = [line.split(" | ") for line in lines[4:]]
+    assert [row[0] for row in rows] == ["| deep", "| logistic", "| forest", "| shuffled"]
+    deep = tables["summary"].query("model == 'deep' and metric == 'roc_auc'").iloc[0]
+    assert rows[0][3] == mean_sd(deep) and rows[0][-1] == "better |"
+    assert rows[1][-1] == "best baseline |"
+    assert markdown_table(["a|b"], [["1"]]) == "| a\\|b |\n| --- |\n| 1 |"
 
 
 def make_figures(folder, files):

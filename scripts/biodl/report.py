@@ -288,6 +288,11 @@ def generative_columns(kind: str, metrics: set[str]) -> list[tuple[str, str]]:
 
 def generative_table(kind: str, summary: pd.DataFrame) -> str:
     """Key metrics of every generative model of a dataset: mean ± sd over its runs."""
+    return table_html(*generative_rows(kind, summary))
+
+
+def generative_rows(kind: str, summary: pd.DataFrame) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Headers and (css, cells) rows of the generative table."""
     columns = generative_columns(kind, set(summary["metric"]))
     grouped = summary.groupby(["model", "metric"])["value"].agg(["mean", "std", "count"])
     rows = []
@@ -300,7 +305,7 @@ def generative_table(kind: str, summary: pd.DataFrame) -> str:
             row = grouped.loc[(model, metric)]
             cells.append(mean_sd(pd.Series({"mean": row["mean"], "sd": row["std"], "runs": row["count"]})))
         rows.append(("model", [model, *cells]))
-    return table_html(["model", "runs", *(header for _, header in columns)], rows)
+    return ["model", "runs", *(header for _, header in columns)], rows
 
 
 def generative_section(dataset: str, kind: str, summary: pd.DataFrame, figures: dict[str, Path]) -> list[str]:
