@@ -10,8 +10,6 @@ Provenance and licences are in ``resources/real/README.md``.
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import re
 import sys
@@ -19,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from make_demo import fasta, write_text  # the demo data's writers (same folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "real-data"
@@ -28,30 +27,16 @@ ALPHA_TIME = re.compile(r"^alpha(\d+)$")
 PDB_CODE = re.compile(r"([0-9][a-z0-9]{3})")
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write text; ``.gz`` files get a fixed timestamp so the bytes never change."""
-    data = text.encode("utf-8")
-    if path.suffix == ".gz":
-        buffer = io.BytesIO()
-        with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
-            handle.write(data)
-        data = buffer.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
 def write_table(path: Path, table: pd.DataFrame) -> None:
     """Tab-separated, header line, ``\\n`` line ends, missing values as empty cells."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, table.to_csv(sep="\t", index=False, lineterminator="\n"))
 
 
-def write_fasta(path: Path, ids: list[str], sequences: list[str], width: int = 60) -> None:
-    """FASTA with sequence lines wrapped at ``width``."""
-    lines = []
-    for name, sequence in zip(ids, sequences):
-        lines.append(f">{name}")
-        lines += [sequence[i : i + width] for i in range(0, len(sequence), width)]
-    write_text(path, "\n".join(lines) + "\n")
+def write_fasta(path: Path, ids: list[str], sequences: list[str]) -> None:
+    """FASTA with sequence lines wrapped at 60."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, fasta(list(zip(ids, sequences))))
 
 
 def write_record(path: Path, record: dict) -> None:

@@ -22,6 +22,9 @@ CONFIGS = sorted((ROOT / "config/real").glob("*.yaml"))
 
 
 def vendor_module():
+    """resources/vendor_real.py, which imports the demo's writers from its own folder."""
+    if str(ROOT / "resources") not in sys.path:
+        sys.path.insert(0, str(ROOT / "resources"))
     spec = importlib.util.spec_from_file_location("vendor_real", ROOT / "resources/vendor_real.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["vendor_real"] = module
