@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import sys
 
 import pandas as pd
@@ -121,3 +122,11 @@ def test_splice_junctions_end_to_end_well_above_chance(tmp_path):
     assert balanced["cnn"] > 0.8 and balanced["logistic"] > 0.7
     assert abs(balanced["shuffled_labels"] - 1 / 3) < 0.1
     assert (workdir / "results/real/splice/report.html").is_file()
+
+    # the CNN's run again from scratch: the same bytes (weights, history, predictions, metrics)
+    run = results / "cnn/holdout-s1"
+    first = digests(run)
+    shutil.rmtree(run)
+    again = snakemake(workdir, "--cores", "2", "--configfile", "config/real/splice.yaml", timeout=1200)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert digests(run) == first and "model.keras" in first
