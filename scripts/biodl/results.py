@@ -39,7 +39,7 @@ def generative_markdown(dataset_dir: Path) -> str:
     """The generative metrics of one dataset (mean ± sd over runs)."""
     kind = json.loads((dataset_dir / "ingest/meta.json").read_text())["kind"]
     summary = pd.read_csv(dataset_dir / "generative/summary.tsv", sep="\t")
-    headers, rows = generative_rows("tokens" if kind == "sequences" else "vector", summary)
+    headers, rows = generative_rows(kind, summary)
     return markdown_table(headers, [cells for _, cells in rows])
 
 
