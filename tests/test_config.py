@@ -125,6 +125,15 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
             "(allowed: batch_size, beta_1, beta_2, epochs, learning_rate)",
         ),
         (
+            lambda c: c["models"]["cnn"].update(hparams={"pooling": "mean"}),
+            "config: models.cnn: hyper-parameter 'pooling' of family 'cnn' is 'mean' (allowed: max, flatten)",
+        ),
+        (
+            lambda c: c["models"]["lstm"].update(hparams={"pooling": "flatten"}),
+            "config: models.lstm: hyper-parameter 'pooling' of family 'lstm' is 'flatten' "
+            "(allowed: max, last)",
+        ),
+        (
             lambda c: c["models"]["cnn"].update(samples={"n": 10}),
             "config: models.cnn: 'samples' applies to the generative families (gan, vae), not to 'cnn'",
         ),

@@ -33,13 +33,28 @@ MOTIF = [4, 3, 1, 2, 4]  # TGACT
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def motif_dataset(folder: Path, n: int = 600, length: int = 40, seed: int = 0, task: str = "binary") -> dict:
-    """Random DNA; 'yes' records carry the motif at a random position. Returns the ingest files."""
+def motif_dataset(
+    folder: Path,
+    n: int = 600,
+    length: int = 40,
+    seed: int = 0,
+    task: str = "binary",
+    positional: bool = False,
+) -> dict:
+    """Random DNA; 'yes' records carry the motif at a random position. Returns the ingest files.
+
+    ``positional``: every record carries the motif, 'yes' records in the first half of the
+    sequence and 'no' records in the second, so only where the motif lies tells the classes apart.
+    """
     rng = np.random.default_rng(seed)
     tokens = rng.integers(1, 5, size=(n, length)).astype(np.uint8)
     labels = np.where(np.arange(n) % 2 == 0, "yes", "no")
-    for row in np.flatnonzero(labels == "yes"):
-        start = rng.integers(0, length - len(MOTIF))
+    half = length // 2
+    for row in range(n) if positional else np.flatnonzero(labels == "yes"):
+        if positional:
+            start = rng.integers(2, half - len(MOTIF) - 2) + (0 if labels[row] == "yes" else half)
+        else:
+            start = rng.integers(0, length - len(MOTIF))
         tokens[row, start : start + len(MOTIF)] = MOTIF
     folder.mkdir(parents=True, exist_ok=True)
     ids = [f"r{i}" for i in range(n)]
@@ -134,6 +149,19 @@ def test_cnn_beats_chance_and_writes_the_prediction_format(tmp_path):
     assert {"python", "numpy", "backend", "biodl"} <= set(run["versions"])
     assert run["best_epoch"] == int(history["val_loss"].idxmin()) + 1
     assert not (out / "checkpoint").exists()
+
+
+def test_flattened_cnn_tells_where_a_motif_lies_and_the_global_max_cnn_cannot(tmp_path):
+    data = load(motif_dataset(tmp_path / "data", positional=True))
+    auc = {}
+    for pooling in ("max", "flatten"):
+        out = tmp_path / pooling
+        hparams = {"filters": 16, "kernel_size": 5, "pooling": pooling}
+        train(data, "cnn", hparams, {"epochs": 8, "learning_rate": 0.01}, 1, 1, **run_paths(out))
+        predictions = predict_partition(keras.models.load_model(out / "model.keras"), data)
+        auc[pooling] = roc_auc_score(predictions["truth"] == "yes", predictions["score:yes"])
+    assert auc["flatten"] > 0.95
+    assert abs(auc["max"] - 0.5) < 0.15  # every record holds the motif: its position is the only signal
 
 
 @pytest.mark.slow

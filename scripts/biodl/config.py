@@ -81,13 +81,22 @@ def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
 
 def model_problem(model: dict, datasets: dict) -> str | None:
     """The first model setting that cannot work, or None."""
-    from biodl.families import is_generative, known_hparams, training_keys, unknown_hparams
+    from biodl.families import (
+        hparam_choice_problem,
+        is_generative,
+        known_hparams,
+        training_keys,
+        unknown_hparams,
+    )
 
     family = model["family"]
     unknown = unknown_hparams(family, model.get("hparams", {}))
     if unknown:
         allowed = ", ".join(sorted(known_hparams(family)))
         return f"unknown hyper-parameter {unknown[0]!r} for family {family!r} (allowed: {allowed})"
+    choice = hparam_choice_problem(family, model.get("hparams", {}))
+    if choice:
+        return choice
     unread = sorted(set(model.get("training", {})) - training_keys(family))
     if unread:
         allowed = ", ".join(sorted(training_keys(family)))

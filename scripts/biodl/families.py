@@ -17,7 +17,13 @@ ORDERED = frozenset({"tokens", "series"})
 # family → (input kinds, per-position capable, hyper-parameters of its builder)
 CAPABILITIES: dict[str, tuple[frozenset[str], bool, frozenset[str]]] = {
     "mlp": (frozenset({"vector", "series"}), False, frozenset({"units", "dropout"})),
-    "cnn": (ORDERED, True, frozenset({"filters", "kernel_size", "conv_layers", "dense_units", "dropout"})),
+    "cnn": (
+        ORDERED,
+        True,
+        frozenset(
+            {"filters", "kernel_size", "conv_layers", "dense_units", "dropout", "pooling", "pool_size"}
+        ),
+    ),
     "cnn_lstm": (
         ORDERED,
         True,
@@ -27,6 +33,24 @@ CAPABILITIES: dict[str, tuple[frozenset[str], bool, frozenset[str]]] = {
 for _cell in ("rnn", "lstm", "gru"):
     for _name in (_cell, f"bi{_cell}"):
         CAPABILITIES[_name] = (ORDERED, True, frozenset({"units", "dropout", "pooling"}))
+RECURRENT = frozenset(name for name in CAPABILITIES if name not in ("mlp", "cnn", "cnn_lstm"))
+
+# hyper-parameters that take one of a few named values: family → {name: allowed values}
+HPARAM_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "cnn": {"pooling": ("max", "flatten")},
+    **{name: {"pooling": ("max", "last")} for name in RECURRENT},
+}
+
+
+def hparam_choice_problem(family: str, hparams: dict) -> str | None:
+    """The first named-value hyper-parameter set to a value the family does not know, or None."""
+    for name, allowed in HPARAM_CHOICES.get(family, {}).items():
+        if name in hparams and hparams[name] not in allowed:
+            return (
+                f"hyper-parameter {name!r} of family {family!r} is {hparams[name]!r} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+    return None
 
 
 def supports(family: str, input_kind: str, task: str) -> bool:
