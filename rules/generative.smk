@@ -143,10 +143,10 @@ rule sample:
         model=layout.generative_pattern(),
     conda:
         "../envs/generative.yaml"
-    threads: resource("predict", "threads")
+    threads: resource("sample", "threads")
     resources:
-        mem_mb=resource("predict", "mem_mb"),
-        runtime=resource("predict", "runtime"),
+        mem_mb=resource("sample", "mem_mb"),
+        runtime=resource("sample", "runtime"),
     params:
         arguments=lambda wildcards: sample_arguments(
             config, wildcards.dataset, wildcards.model

@@ -1,4 +1,4 @@
-"""Supervised training of every model family, and predictions on the test partition."""
+"""Supervised training of every model family (with its test predictions), and the baselines."""
 
 
 rule train:
@@ -18,6 +18,7 @@ rule train:
             },
         ),
         run=layout.run()["run"],
+        predictions=layout.run()["predictions"],
     log:
         "logs/{dataset}/{model}/{unit}-s{seed}.train.log",
     benchmark:
@@ -39,34 +40,6 @@ rule train:
         ),
     script:
         "../scripts/train.py"
-
-
-rule predict:
-    input:
-        unpack(training_inputs),
-        model=layout.run()["model"],
-    output:
-        predictions=layout.run()["predictions"],
-    log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.predict.log",
-    benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.predict.tsv"
-    wildcard_constraints:
-        model=layout.model_pattern(),
-        unit=UNIT_PATTERN,
-        seed=r"\d+",
-    conda:
-        "../envs/train.yaml"
-    threads: resource("predict", "threads")
-    resources:
-        mem_mb=resource("predict", "mem_mb"),
-        runtime=resource("predict", "runtime"),
-    params:
-        arguments=lambda wildcards: training_arguments(
-            config, wildcards.dataset, wildcards.model
-        ),
-    script:
-        "../scripts/predict.py"
 
 
 rule baseline:

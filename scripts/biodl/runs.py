@@ -1,4 +1,4 @@
-"""Training and prediction runs as the workflow calls them: load a dataset's files, then train or predict."""
+"""Training and baseline runs as the workflow calls them: load the files, fit, predict the test partition."""
 
 from __future__ import annotations
 
@@ -50,7 +50,11 @@ def train_run(
     split_by: str = "items",
     run_config: dict | None = None,
 ) -> None:
-    """Train one model on one split unit with one seed; write model.keras, history.tsv, run.json."""
+    """Train one model on one split unit with one seed, then predict its test partition.
+
+    Writes model.keras (the best epoch), history.tsv, run.json and predictions.tsv; the
+    predictions come from the saved model file, as any later reader of it would get them.
+    """
     from biodl.training import train
 
     data = load_run_data(
@@ -68,29 +72,16 @@ def train_run(
         outputs["run"],
         run_config={**(run_config or {}), "unit": unit},
     )
+    predict_test_partition(data, outputs["model"], outputs["predictions"])
 
 
-def predict_run(
-    files: dict[str, Path],
-    model_path: Path,
-    predictions_path: Path,
-    unit: str,
-    threads: int,
-    kind: str,
-    task: str,
-    windows: dict | None = None,
-    split_by: str = "items",
-    **_unused: object,
-) -> None:
-    """Predict the unit's test partition with a trained model and write predictions.tsv."""
+def predict_test_partition(data: TrainingData, model_path: Path, predictions_path: Path) -> None:
+    """Predict the test partition with the saved model and write predictions.tsv."""
     import keras
 
     from biodl.io.outputs import all_or_nothing, save_table
     from biodl.predict import predict_partition
-    from biodl.training import configure_runtime
 
-    configure_runtime(0, threads)
-    data = load_run_data(kind, task, files, unit, windows, split_by)
     model = keras.models.load_model(model_path)
     with all_or_nothing(predictions_path):
         save_table(predictions_path, predict_partition(model, data))
