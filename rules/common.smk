@@ -144,12 +144,6 @@ def plot_inputs(wildcards):
     return files
 
 
-def figure_pattern():
-    from biodl.families import FIGURES
-
-    return "|".join(sorted({name for names in FIGURES.values() for name in names}))
-
-
 def all_figures():
     return [
         path

@@ -65,32 +65,41 @@ rule compare:
         "../scripts/compare.py"
 
 
-rule plot:
-    input:
-        unpack(plot_inputs),
-    output:
-        figure=report(
-            layout.figure(),
-            caption="../report/figure.rst",
-            category="Figures",
-            subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "figure": "{figure}"},
-        ),
-    log:
-        "logs/{dataset}/plot.{figure}.log",
-    benchmark:
-        "logs/bench/{dataset}/plot.{figure}.tsv"
-    wildcard_constraints:
-        figure=figure_pattern(),
-    conda:
-        "../envs/evaluate.yaml"
-    threads: resource("compare", "threads")
-    resources:
-        mem_mb=resource("compare", "mem_mb"),
-        runtime=resource("compare", "runtime"),
-    params:
-        task=lambda wildcards: dataset_config(wildcards)["task"],
-        baselines=lambda wildcards: layout.baselines_for(wildcards.dataset),
-        controls=lambda wildcards: layout.controls_for(wildcards.dataset),
-    script:
-        "../scripts/plot.py"
+# One plotting job per dataset draws all of its figures; the figures depend on the
+# task, so there is one rule per task of the config (plot_binary, plot_forecasting, ...).
+for task, names in layout.figure_names_by_task().items():
+
+    rule:
+        name:
+            f"plot_{task}"
+        input:
+            unpack(plot_inputs),
+        output:
+            **{
+                name: report(
+                    layout.figure(name=name),
+                    caption=f"../report/figures/{name}.rst",
+                    category="Figures",
+                    subcategory="{dataset}",
+                    labels={"dataset": "{dataset}", "figure": name},
+                )
+                for name in names
+            },
+        log:
+            "logs/{dataset}/plot.log",
+        benchmark:
+            "logs/bench/{dataset}/plot.tsv"
+        wildcard_constraints:
+            dataset=layout.pattern_for(task=task),
+        conda:
+            "../envs/evaluate.yaml"
+        threads: resource("compare", "threads")
+        resources:
+            mem_mb=resource("compare", "mem_mb"),
+            runtime=resource("compare", "runtime"),
+        params:
+            task=task,
+            baselines=lambda wildcards: layout.baselines_for(wildcards.dataset),
+            controls=lambda wildcards: layout.controls_for(wildcards.dataset),
+        script:
+            "../scripts/plot.py"

@@ -5,7 +5,7 @@ run_step(
     snakemake.log[0],
     plot_dataset,
     files={key: value for key, value in snakemake.input.items()},
-    figures={snakemake.wildcards.figure: snakemake.output.figure},
+    figures=dict(snakemake.output.items()),
     task=snakemake.params.task,
     baselines=snakemake.params.baselines,
     controls=snakemake.params.controls,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from biodl.families import FIGURES
 from biodl.units import unit_names
 
 NEVER_MATCHES = "(?!x)x"
@@ -182,10 +183,13 @@ class Layout:
         """One figure of a dataset's comparison."""
         return f"{self.results}/{dataset}/compare/figures/{name}.png"
 
+    def figure_names_by_task(self) -> dict[str, tuple[str, ...]]:
+        """Figure names of every supervised task in the config (one plotting rule per task)."""
+        tasks = sorted({self.config["datasets"][name]["task"] for name in self.supervised_datasets()})
+        return {task: FIGURES[task] for task in tasks}
+
     def figures(self, dataset: str) -> dict[str, str]:
         """Every figure of a dataset, by name (which ones depends on the task)."""
-        from biodl.families import FIGURES
-
         return {
             name: self.figure(dataset, name) for name in FIGURES[self.config["datasets"][dataset]["task"]]
         }
