@@ -244,11 +244,3 @@ def generative_label_column(wildcards):
     if settings["task"] not in ("binary", "multiclass"):
         return None
     return settings.get("label_columns", ["label"])[0]
-
-
-def generative_figure_pattern():
-    from biodl.workflow import GENERATIVE_FIGURES
-
-    return "|".join(
-        sorted({name for names in GENERATIVE_FIGURES.values() for name in names})
-    )

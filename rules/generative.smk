@@ -237,31 +237,40 @@ rule generative_summary:
         "../scripts/generative_summary.py"
 
 
-rule generative_plot:
-    input:
-        unpack(generative_summary_inputs),
-    output:
-        figure=report(
-            layout.generative_figure(),
-            caption="../report/generative_figure.rst",
-            category="Generative models",
-            subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "figure": "{figure}"},
-        ),
-    log:
-        "logs/{dataset}/generative_plot.{figure}.log",
-    benchmark:
-        "logs/bench/{dataset}/generative_plot.{figure}.tsv"
-    wildcard_constraints:
-        figure=generative_figure_pattern(),
-    conda:
-        "../envs/generative.yaml"
-    threads: resource("compare", "threads")
-    resources:
-        mem_mb=resource("compare", "mem_mb"),
-        runtime=resource("compare", "runtime"),
-    params:
-        arguments=lambda wildcards: generated_arguments(config, wildcards.dataset),
-        label_column=generative_label_column,
-    script:
-        "../scripts/generative_plot.py"
+# One job per dataset draws its generative figures; they depend on the input kind, so
+# there is one rule per kind of the config (generative_plot_tokens, generative_plot_vector).
+for input_kind, names in layout.generative_figure_names_by_kind().items():
+
+    rule:
+        name:
+            f"generative_plot_{input_kind}"
+        input:
+            unpack(generative_summary_inputs),
+        output:
+            **{
+                name: report(
+                    layout.generative_figure(name=name),
+                    caption=f"../report/generative_figures/{name}.rst",
+                    category="Generative models",
+                    subcategory="{dataset}",
+                    labels={"dataset": "{dataset}", "figure": name},
+                )
+                for name in names
+            },
+        log:
+            "logs/{dataset}/generative_plot.log",
+        benchmark:
+            "logs/bench/{dataset}/generative_plot.tsv"
+        wildcard_constraints:
+            dataset=layout.generative_pattern_for(input_kind),
+        conda:
+            "../envs/generative.yaml"
+        threads: resource("compare", "threads")
+        resources:
+            mem_mb=resource("compare", "mem_mb"),
+            runtime=resource("compare", "runtime"),
+        params:
+            arguments=lambda wildcards: generated_arguments(config, wildcards.dataset),
+            label_column=generative_label_column,
+        script:
+            "../scripts/generative_plot.py"

@@ -184,4 +184,4 @@ def test_unknown_generative_figure_is_an_input_error(tmp_path):
     from biodl.generative_plots import plot_generative
 
     with pytest.raises(InputError, match="unknown generative figure 'umap'"):
-        plot_generative("umap", {}, tmp_path / "x.png")
+        plot_generative({"umap": tmp_path / "x.png"}, {})

@@ -123,21 +123,21 @@ def plot_latent(files: Mapping[str, Path], label_column: str | None, path: Path)
 
 
 def plot_generative(
-    figure: str,
+    figures: Mapping[str, Path],
     files: Mapping[str, Path],
-    path: Path,
     vocabulary: str | None = None,
     label_column: str | None = None,
     motifs: list[str] | None = None,
 ) -> None:
-    """Write one generative figure (``kmers``, ``gc``, ``losses`` or ``latent``) of a dataset."""
-    if figure == "kmers":
-        plot_kmers(files, path)
-    elif figure == "gc":
-        plot_gc(files, vocabulary, path)
-    elif figure == "losses":
-        plot_losses(files, path)
-    elif figure == "latent":
-        plot_latent(files, label_column, path)
-    else:
-        raise InputError(f"unknown generative figure {figure!r}")
+    """Write the generative figures of a dataset (``kmers``, ``gc``, ``losses``, ``latent``) by name."""
+    draw = {
+        "kmers": lambda path: plot_kmers(files, path),
+        "gc": lambda path: plot_gc(files, vocabulary, path),
+        "losses": lambda path: plot_losses(files, path),
+        "latent": lambda path: plot_latent(files, label_column, path),
+    }
+    unknown = sorted(set(figures) - set(draw))
+    if unknown:
+        raise InputError(f"unknown generative figure {unknown[0]!r}")
+    for name, path in figures.items():
+        draw[name](path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from biodl.families import FIGURES
+from biodl.families import FIGURES, INPUT_KINDS
 from biodl.units import unit_names
 
 NEVER_MATCHES = "(?!x)x"
@@ -286,10 +286,22 @@ class Layout:
 
     def generative_figures(self, dataset: str) -> dict[str, str]:
         """Every generative figure of a dataset, by name (which ones depends on the input kind)."""
-        from biodl.families import INPUT_KINDS
+        names = GENERATIVE_FIGURES[self.input_kind(dataset)]
+        return {name: self.generative_figure(dataset, name) for name in names}
 
-        kind = INPUT_KINDS[self.config["datasets"][dataset]["kind"]]
-        return {name: self.generative_figure(dataset, name) for name in GENERATIVE_FIGURES[kind]}
+    def input_kind(self, dataset: str) -> str:
+        """What a model of ``dataset`` reads: tokens, vector or series."""
+        return INPUT_KINDS[self.config["datasets"][dataset]["kind"]]
+
+    def generative_figure_names_by_kind(self) -> dict[str, tuple[str, ...]]:
+        """Generative figure names of every input kind with a generative model (one rule per kind)."""
+        kinds = sorted({self.input_kind(name) for name in self.generative_datasets()})
+        return {kind: GENERATIVE_FIGURES[kind] for kind in kinds}
+
+    def generative_pattern_for(self, input_kind: str) -> str:
+        """Wildcard regex matching exactly the datasets of one input kind with a generative model."""
+        names = [name for name in self.generative_datasets() if self.input_kind(name) == input_kind]
+        return "|".join(re.escape(name) for name in names) or NEVER_MATCHES
 
     def training_inputs(self, dataset: str, unit: str) -> dict[str, str]:
         """Files a training or prediction job of ``dataset`` reads."""
