@@ -24,6 +24,7 @@ from biodl.families import CAPABILITIES, supports  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
 from biodl.models import FAMILIES, build  # noqa: E402
 from biodl.predict import predict_partition  # noqa: E402
+from biodl.runs import train_run  # noqa: E402
 from biodl.specs import InputSpec, TaskSpec  # noqa: E402
 from biodl.training import configure_runtime, train  # noqa: E402
 
@@ -239,6 +240,27 @@ def test_same_seed_gives_identical_weights_and_predictions(tmp_path):
     for name in ("model.keras", "history.tsv", "run.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert any(not np.array_equal(a, c) for a, c in zip(outputs[0][0], outputs[2][0]))
+
+
+def test_training_job_writes_the_test_predictions_of_its_saved_model(tmp_path):
+    files = motif_dataset(tmp_path / "data", n=200)
+    outputs = {**run_paths(tmp_path / "run"), "predictions": tmp_path / "run/predictions.tsv"}
+    train_run(
+        {**files, "inputs": files["tokens"]},
+        {key.removesuffix("_path"): path for key, path in outputs.items()},
+        "holdout",
+        seed=3,
+        threads=1,
+        kind="sequences",
+        task="binary",
+        family="cnn",
+        hparams={"filters": 8},
+        training={"epochs": 2},
+    )
+    written = pd.read_csv(outputs["predictions"], sep="\t")
+    expected = predict_partition(keras.models.load_model(outputs["model_path"]), load(files))
+    assert written["id"].tolist() == expected["id"].tolist() == [f"r{i}" for i in range(200) if i % 10 >= 8]
+    np.testing.assert_allclose(written["score:yes"], expected["score:yes"], rtol=1e-6)
 
 
 def test_nan_loss_stops_with_a_message_and_no_model(tmp_path):
