@@ -30,10 +30,8 @@ CAPABILITIES: dict[str, tuple[frozenset[str], bool, frozenset[str]]] = {
         frozenset({"filters", "kernel_size", "pool_size", "units", "bidirectional", "dropout"}),
     ),
 }
-for _cell in ("rnn", "lstm", "gru"):
-    for _name in (_cell, f"bi{_cell}"):
-        CAPABILITIES[_name] = (ORDERED, True, frozenset({"units", "dropout", "pooling"}))
-RECURRENT = frozenset(name for name in CAPABILITIES if name not in ("mlp", "cnn", "cnn_lstm"))
+RECURRENT = tuple(name for cell in ("rnn", "lstm", "gru") for name in (cell, f"bi{cell}"))
+CAPABILITIES.update({name: (ORDERED, True, frozenset({"units", "dropout", "pooling"})) for name in RECURRENT})
 
 # hyper-parameters that take one of a few named values: family → {name: allowed values}
 HPARAM_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
