@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from biodl.families import FIGURES, INPUT_KINDS
+from biodl.families import (
+    FIGURES,
+    INPUT_KINDS,
+    baseline_supports,
+    generative_supports,
+    is_generative,
+    supports,
+)
 from biodl.units import unit_names
 
 NEVER_MATCHES = "(?!x)x"
@@ -107,7 +114,6 @@ class Layout:
 
     def models_for(self, dataset: str) -> list[str]:
         """Model names that train on ``dataset``: listed there, or able to (when no list is given)."""
-        from biodl.families import INPUT_KINDS, supports
 
         settings = self.config["datasets"][dataset]
         names = []
@@ -144,7 +150,6 @@ class Layout:
 
     def baselines_for(self, dataset: str) -> list[str]:
         """Baseline names that fit on ``dataset``: listed there, or applicable (when no list is given)."""
-        from biodl.families import INPUT_KINDS, baseline_supports
 
         settings = self.config["datasets"][dataset]
         return [
@@ -204,14 +209,12 @@ class Layout:
 
     def model_pattern(self) -> str:
         """Wildcard regex matching exactly the configured supervised model names."""
-        from biodl.families import is_generative
 
         names = [n for n, m in self.config.get("models", {}).items() if not is_generative(m["family"])]
         return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
 
     def generative_pattern(self, family: str | None = None) -> str:
         """Wildcard regex matching the generative model names (of one family if given)."""
-        from biodl.families import is_generative
 
         names = [
             n
@@ -222,7 +225,6 @@ class Layout:
 
     def generative_for(self, dataset: str) -> list[str]:
         """Generative model names that train on ``dataset``: listed there, or by default for its task."""
-        from biodl.families import INPUT_KINDS, generative_supports
 
         settings = self.config["datasets"][dataset]
         names = []
