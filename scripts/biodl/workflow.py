@@ -7,6 +7,7 @@ spelled in one place and input functions never read data files.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from biodl.families import (
     FIGURES,
@@ -19,6 +20,11 @@ from biodl.families import (
 from biodl.units import unit_names
 
 NEVER_MATCHES = "(?!x)x"
+
+
+def exact_names(names: Iterable[str]) -> str:
+    """Wildcard regex matching exactly the given names (nothing when there are none)."""
+    return "|".join(re.escape(name) for name in names) or NEVER_MATCHES
 INGEST_FILES = {
     "sequences": {
         "ids": "ids.tsv",
@@ -79,7 +85,7 @@ class Layout:
             for n in self.datasets(kind, task)
             if exclude_task is None or self.config["datasets"][n]["task"] != exclude_task
         ]
-        return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
+        return exact_names(names)
 
     def units(self, dataset: str) -> list[str]:
         """Split units: 'holdout', 'fold0'..'fold{K-1}' for K folds, 'r0fold0'.. for repeated K folds."""
@@ -205,13 +211,13 @@ class Layout:
 
     def baseline_pattern(self) -> str:
         """Wildcard regex matching exactly the configured baseline names."""
-        return "|".join(re.escape(n) for n in self.config.get("baselines", {})) or NEVER_MATCHES
+        return exact_names(self.config.get("baselines", {}))
 
     def model_pattern(self) -> str:
         """Wildcard regex matching exactly the configured supervised model names."""
 
         names = [n for n, m in self.config.get("models", {}).items() if not is_generative(m["family"])]
-        return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
+        return exact_names(names)
 
     def generative_pattern(self, family: str | None = None) -> str:
         """Wildcard regex matching the generative model names (of one family if given)."""
@@ -221,7 +227,7 @@ class Layout:
             for n, m in self.config.get("models", {}).items()
             if is_generative(m["family"]) and family in (None, m["family"])
         ]
-        return "|".join(re.escape(n) for n in names) or NEVER_MATCHES
+        return exact_names(names)
 
     def generative_for(self, dataset: str) -> list[str]:
         """Generative model names that train on ``dataset``: listed there, or by default for its task."""
@@ -303,7 +309,7 @@ class Layout:
     def generative_pattern_for(self, input_kind: str) -> str:
         """Wildcard regex matching exactly the datasets of one input kind with a generative model."""
         names = [name for name in self.generative_datasets() if self.input_kind(name) == input_kind]
-        return "|".join(re.escape(name) for name in names) or NEVER_MATCHES
+        return exact_names(names)
 
     def training_inputs(self, dataset: str, unit: str) -> dict[str, str]:
         """Files a training or prediction job of ``dataset`` reads."""
