@@ -25,6 +25,8 @@ NEVER_MATCHES = "(?!x)x"
 def exact_names(names: Iterable[str]) -> str:
     """Wildcard regex matching exactly the given names (nothing when there are none)."""
     return "|".join(re.escape(name) for name in names) or NEVER_MATCHES
+
+
 INGEST_FILES = {
     "sequences": {
         "ids": "ids.tsv",
