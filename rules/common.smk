@@ -125,8 +125,7 @@ def history_inputs(wildcards):
 def all_comparison_outputs():
     return [
         path
-        for dataset in layout.supervised_datasets()
-        if layout.evaluated_runs(dataset)
+        for dataset in layout.evaluated_datasets()
         for path in layout.compare(dataset).values()
     ]
 
@@ -147,17 +146,14 @@ def plot_inputs(wildcards):
 def all_figures():
     return [
         path
-        for dataset in layout.supervised_datasets()
-        if layout.evaluated_runs(dataset)
+        for dataset in layout.evaluated_datasets()
         for path in layout.figures(dataset).values()
     ]
 
 
 def report_inputs(wildcards):
     files = {}
-    for dataset in layout.supervised_datasets():
-        if not layout.evaluated_runs(dataset):
-            continue
+    for dataset in layout.evaluated_datasets():
         compare = layout.compare(dataset)
         files[f"summary|{dataset}"] = compare["summary"]
         files[f"paired|{dataset}"] = compare["paired"]

@@ -1,31 +1,34 @@
-"""One evaluation for every prediction file, and the comparison of all runs of a dataset."""
+"""One evaluation job per dataset for every prediction file, and the comparison of all runs of a dataset."""
 
+# One evaluation job per dataset scores the test predictions of every run (models and
+# baselines): scoring a run takes about as long as starting Python, so a job per run would
+# spend half its time starting, and a large config would plan thousands of jobs more.
+for dataset in layout.evaluated_datasets():
+    evaluation = layout.evaluation(dataset)
 
-rule evaluate:
-    input:
-        predictions=layout.run()["predictions"],
-    output:
-        metrics=layout.run()["metrics"],
-    log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.evaluate.log",
-    benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.evaluate.tsv"
-    wildcard_constraints:
-        model=f"{layout.model_pattern()}|{layout.baseline_pattern()}",
-        unit=UNIT_PATTERN,
-        seed=r"\d+",
-    conda:
-        "../envs/evaluate.yaml"
-    threads: resource("evaluate", "threads")
-    resources:
-        mem_mb=resource("evaluate", "mem_mb"),
-        runtime=resource("evaluate", "runtime"),
-    params:
-        task=lambda wildcards: dataset_config(wildcards)["task"],
-        seed=config["evaluation"]["seed"],
-        resamples=config["evaluation"]["resamples"],
-    script:
-        "../scripts/evaluate.py"
+    rule:
+        name:
+            f"evaluate_{dataset}"
+        input:
+            predictions=evaluation["predictions"],
+        output:
+            metrics=evaluation["metrics"],
+        log:
+            layout.log("evaluate", dataset),
+        benchmark:
+            layout.bench("evaluate", dataset)
+        conda:
+            "../envs/evaluate.yaml"
+        threads: resource("evaluate", "threads")
+        resources:
+            mem_mb=resource("evaluate", "mem_mb"),
+            runtime=resource("evaluate", "runtime"),
+        params:
+            task=config["datasets"][dataset]["task"],
+            seed=config["evaluation"]["seed"],
+            resamples=config["evaluation"]["resamples"],
+        script:
+            "../scripts/evaluate.py"
 
 
 rule compare:

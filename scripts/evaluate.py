@@ -1,11 +1,11 @@
 from biodl.cli import run_step
-from biodl.evaluate import evaluate_run
+from biodl.evaluate import evaluate_runs
 
 run_step(
     snakemake.log[0],
-    evaluate_run,
-    predictions=snakemake.input.predictions,
-    metrics=snakemake.output.metrics,
+    evaluate_runs,
+    predictions=list(snakemake.input.predictions),
+    metrics=list(snakemake.output.metrics),
     task=snakemake.params.task,
     seed=snakemake.params.seed,
     resamples=snakemake.params.resamples,

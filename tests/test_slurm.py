@@ -122,7 +122,8 @@ def test_slurm_profile_runs_every_job_on_slurm_with_local_results(tmp_path, slur
         assert log.is_file() and log.name == f"{slurm_id}.log", log
         rule = log.relative_to(cluster_run / ".snakemake/slurm_logs").parts[0]
         by_rule.setdefault(rule.removeprefix("rule_"), []).append(slurm_id)
-    assert {"train", "ingest_sequences", "split", "baseline", "evaluate", "compare"} <= set(by_rule)
+    expected = {"train", "ingest_sequences", "split", "baseline", "evaluate_dna_binary", "compare"}
+    assert expected <= set(by_rule)
 
     # the training job asked SLURM for a GPU and got the rule's threads as CPUs
     (train_id,) = by_rule["train"]

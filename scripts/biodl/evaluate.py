@@ -865,3 +865,18 @@ def evaluate_run(predictions: Path, metrics: Path, task: str, seed: int, resampl
     with all_or_nothing(metrics):
         table = read_predictions(predictions, task)
         save_json(metrics, _json_ready(evaluation(table, task, seed, resamples)))
+
+
+def evaluate_runs(
+    predictions: Sequence[Path], metrics: Sequence[Path], task: str, seed: int, resamples: int = 1000
+) -> None:
+    """Evaluate several runs of one task in turn: ``metrics[i]`` from ``predictions[i]``.
+
+    Every run gets the same bootstrap seed, as if evaluated on its own; if one
+    fails, no metrics file of the batch is left behind.
+    """
+    if len(predictions) != len(metrics):
+        raise ValueError(f"{len(predictions)} prediction files for {len(metrics)} metrics files")
+    with all_or_nothing(*metrics):
+        for source, target in zip(predictions, metrics):
+            evaluate_run(source, target, task, seed, resamples)

@@ -183,6 +183,15 @@ class Layout:
             for seed in self.config.get("seeds", [1])
         ]
 
+    def evaluated_datasets(self) -> list[str]:
+        """Supervised datasets with at least one model or baseline to evaluate."""
+        return [name for name in self.supervised_datasets() if self.evaluated_runs(name)]
+
+    def evaluation(self, dataset: str) -> dict[str, list[str]]:
+        """The predictions of every evaluated run of ``dataset`` and the metrics files written from them."""
+        runs = [self.run(dataset, *run) for run in self.evaluated_runs(dataset)]
+        return {key: [run[key] for run in runs] for key in ("predictions", "metrics")}
+
     def supervised_datasets(self) -> list[str]:
         """Datasets with a supervised task (everything but generation)."""
         return [name for name, s in self.config["datasets"].items() if s["task"] != "generation"]
