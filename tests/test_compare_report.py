@@ -10,7 +10,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from biodl.compare import compare_dataset
+from biodl.compare import compare_dataset, summarise
 from biodl.evaluate import evaluate_run
 from biodl.families import FIGURES
 from biodl.plots import plot_dataset
@@ -92,6 +92,25 @@ def test_summary_is_mean_sd_and_t_interval_over_runs(runs):
     tidy = tables["metrics"]
     assert len(tidy.query("model == 'deep' and metric == 'roc_auc'")) == 2
     assert set(tidy["role"]) == {"model", "baseline", "control"}
+
+
+def test_equal_values_over_runs_have_an_sd_of_exactly_zero():
+    value = 0.7  # three equal floats whose plain mean is off in the last bit
+    tidy = pd.DataFrame(
+        {
+            "model": "logistic",
+            "role": "baseline",
+            "unit": "holdout",
+            "seed": [1, 2, 3],
+            "metric": "roc_auc",
+            "value": value,
+            "ci_low": 0.8,
+            "ci_high": 0.95,
+        }
+    )
+    row = summarise(tidy).iloc[0]
+    assert row["sd"] == 0.0 and row["mean"] == pytest.approx(value)
+    assert row["ci_low"] == pytest.approx(value) and row["ci_high"] == pytest.approx(value)
 
 
 def test_paired_tests_use_the_best_real_baseline_and_rank_correctly(runs):

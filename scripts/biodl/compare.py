@@ -73,7 +73,8 @@ def summarise(tidy: pd.DataFrame) -> pd.DataFrame:
         finite = values[np.isfinite(values)]
         runs = len(finite)
         mean = float(finite.mean()) if runs else np.nan
-        sd = float(finite.std(ddof=1)) if runs > 1 else np.nan
+        # deviations from the first run: equal values give an sd of exactly 0, not rounding noise
+        sd = float((finite - finite[0]).std(ddof=1)) if runs > 1 else np.nan
         if runs > 1:
             half = stats.t.ppf(0.5 + LEVEL / 2, runs - 1) * sd / np.sqrt(runs)
             low, high, method = mean - half, mean + half, "t over runs"
