@@ -109,8 +109,7 @@ def test_equal_values_over_runs_have_an_sd_of_exactly_zero():
         }
     )
     row = summarise(tidy).iloc[0]
-    assert row["sd"] == 0.0 and row["mean"] == pytest.approx(value)
-    assert row["ci_low"] == pytest.approx(value) and row["ci_high"] == pytest.approx(value)
+    assert row["sd"] == 0.0 and row["mean"] == value and row["ci_low"] == row["ci_high"] == value
 
 
 def test_paired_tests_use_the_best_real_baseline_and_rank_correctly(runs):

@@ -72,9 +72,11 @@ def summarise(tidy: pd.DataFrame) -> pd.DataFrame:
         values = group["value"].to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
         runs = len(finite)
-        mean = float(finite.mean()) if runs else np.nan
-        # deviations from the first run: equal values give an sd of exactly 0, not rounding noise
-        sd = float((finite - finite[0]).std(ddof=1)) if runs > 1 else np.nan
+        # from deviations to the first run: equal values give exactly that value and an sd of
+        # exactly 0, not rounding noise (np.mean of three 0.7s is 0.6999999999999998)
+        deviations = finite - finite[0] if runs else finite
+        mean = float(finite[0] + deviations.mean()) if runs else np.nan
+        sd = float(deviations.std(ddof=1)) if runs > 1 else np.nan
         if runs > 1:
             half = stats.t.ppf(0.5 + LEVEL / 2, runs - 1) * sd / np.sqrt(runs)
             low, high, method = mean - half, mean + half, "t over runs"
