@@ -157,6 +157,24 @@ def test_gan_is_reproducible_and_resumes_where_it_stopped(tmp_path, caplog):
     assert parts["model"].read_bytes() == whole["model"].read_bytes()
 
 
+def test_gan_saves_the_moving_average_of_the_generator_weights(tmp_path):
+    data = dna_files(tmp_path / "data")
+    for ema in (0.0, 0.9):
+        outputs = gan_outputs(tmp_path / f"ema{ema}")
+        training = {"epochs": 2, "batch_size": 32, "learning_rate": 1e-3, "ema": ema}
+        files = (data["tokens"], data["ids"], data["split"])
+        train_gan_run(*files, "holdout", 1, 1, TINY_GAN, training, outputs)
+        saved = keras.models.load_model(outputs["model"]).get_weights()
+        with np.load(outputs["model"].parent / "checkpoint" / runs.CHECKPOINT) as checkpoint:
+            arrays = [checkpoint[f"gan.{index}"] for index in range(len(checkpoint.files) - 3)]
+        last, rest = arrays[: len(saved)], arrays[len(saved) :]
+        if ema == 0:
+            assert all(np.array_equal(weight, raw) for weight, raw in zip(saved, last))
+        else:  # the averages are optimizer variables of the checkpoint, and differ from the last weights
+            assert not any(np.array_equal(weight, raw) for weight, raw in zip(saved, last) if weight.size > 1)
+            assert all(any(np.array_equal(weight, array) for array in rest) for weight in saved)
+
+
 def test_gan_divergence_leaves_no_model(tmp_path, monkeypatch):
     data = dna_files(tmp_path / "data")
 

@@ -270,11 +270,12 @@ def test_generative_models_of_the_demo_run_end_to_end_and_vaes_beat_chance(tmp_p
 
     gan = json.loads((workdir / "results/dna_generation/gan/holdout-s1/metrics.json").read_text())
     jsd = {name: values["6"] for name, values in gan["kmer_jsd"].items()}
-    assert jsd["generated"] < jsd["shuffled_ceiling"]
+    # at least half of the way from the shuffled control down to real training sequences
+    assert jsd["generated"] < jsd["shuffled_ceiling"] - 0.5 * (jsd["shuffled_ceiling"] - jsd["train_floor"])
     motif = gan["motifs"]["TGACTCA"]
     assert abs(motif["generated"] - motif["heldout"]) < 0.15 and motif["heldout"] > 0.6
     assert gan["classifier"]["generated"]["mean"] > gan["classifier"]["heldout"]["mean"] - 0.1
-    assert abs(gan["gc"]["generated"]["mean"] - gan["gc"]["heldout"]["mean"]) < 0.06
+    assert abs(gan["gc"]["generated"]["mean"] - gan["gc"]["heldout"]["mean"]) < 0.02
     assert gan["nearest_identity"]["exact_copies"] == 0
     assert len((workdir / "results/dna_generation/gan/holdout-s1/samples.fa").read_text().split(">")) == 1001
 

@@ -84,7 +84,7 @@ TRAINING_KEYS: dict[str, frozenset[str]] = {
     "supervised": frozenset(
         {"epochs", "batch_size", "learning_rate", "patience", "min_delta", "class_weights", "clipnorm"}
     ),
-    "gan": frozenset({"epochs", "batch_size", "learning_rate", "beta_1", "beta_2"}),
+    "gan": frozenset({"epochs", "batch_size", "learning_rate", "beta_1", "beta_2", "ema"}),
     "vae": frozenset({"epochs", "batch_size", "learning_rate", "patience", "min_delta"}),
 }
 

@@ -17,12 +17,16 @@ on the TensorFlow backend only; the saved generator is a plain Keras model.
 
 Hyper-parameters (``GAN_DEFAULTS``): latent_dim 64, filters 32, kernel_size 5,
 blocks 2 (residual blocks in each network), critic_steps 3, gp_weight 10.
-Both networks use Adam with the run's learning_rate, beta_1 and beta_2; on
-DNA of length 64 with a 7-bp site planted in 70 % of 1600 training
-sequences, learning_rate 5e-4, beta_1 0.0, beta_2 0.9, batch_size 64 and 40
-epochs (about 4 minutes on one CPU thread) gave samples with the site in
-48–60 % of them, the real GC content and a 6-mer spectrum closer to held-out
-sequences than shuffled real ones, and no copies of training sequences.
+Both networks use Adam with the run's learning_rate, beta_1 and beta_2, and
+the generator's optimizer keeps an exponential moving average of its weights
+(Yazıcı et al. 2019), which the run saves: the last step's generator swings
+from epoch to epoch, the average does not. On DNA of length 64 with a 7-bp
+site planted in 70 % of 1400 training sequences, learning_rate 1e-3, beta_1
+0.0, beta_2 0.9, batch_size 64, ema 0.99 and 30 epochs (about 3 minutes on
+one CPU thread) gave samples with the site in 58–60 % of them (held-out 71 %),
+the real GC content, a 6-mer divergence to held-out sequences of 0.054 (train
+floor 0.048, shuffled 0.080) and no copies of training sequences; the last
+step's generator had 0.064–0.076.
 """
 
 from __future__ import annotations
@@ -97,9 +101,13 @@ def build_critic(
     return keras.Model(sequences, score, name="critic")
 
 
-def adam(learning_rate: float, beta_1: float, beta_2: float, name: str) -> keras.optimizers.Adam:
-    """The Adam optimizer of one network."""
-    return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, name=name)
+def adam(
+    learning_rate: float, beta_1: float, beta_2: float, name: str, ema: float = 0.0
+) -> keras.optimizers.Adam:
+    """The Adam optimizer of one network; with ``ema`` > 0 it also keeps a moving average of the weights."""
+    return keras.optimizers.Adam(
+        learning_rate, beta_1=beta_1, beta_2=beta_2, use_ema=ema > 0, ema_momentum=ema or 0.99, name=name
+    )
 
 
 class WassersteinGAN:
@@ -120,6 +128,7 @@ class WassersteinGAN:
         learning_rate: float,
         beta_1: float,
         beta_2: float,
+        ema: float = 0.0,
     ):
         if keras.backend.backend() != "tensorflow":
             raise RuntimeError("the GAN trains on the TensorFlow backend only (KERAS_BACKEND=tensorflow)")
@@ -130,7 +139,7 @@ class WassersteinGAN:
         self.critic_steps = int(critic_steps)
         self.gp_weight = float(gp_weight)
         self.latent_dim = int(generator.input_shape[-1])
-        self.generator_optimizer = adam(learning_rate, beta_1, beta_2, "generator_adam")
+        self.generator_optimizer = adam(learning_rate, beta_1, beta_2, "generator_adam", ema)
         self.critic_optimizer = adam(learning_rate, beta_1, beta_2, "critic_adam")
         self.generator_optimizer.build(generator.trainable_variables)
         self.critic_optimizer.build(critic.trainable_variables)
@@ -148,6 +157,10 @@ class WassersteinGAN:
             *self.generator_optimizer.variables,
             *self.critic_optimizer.variables,
         ]
+
+    def use_average_weights(self) -> None:
+        """Give the generator the moving average of its weights over the steps (no-op without ``ema``)."""
+        self.generator_optimizer.finalize_variable_values(self.generator.trainable_variables)
 
     def train_step(self, real: np.ndarray, step_seed: tuple[int, int]) -> dict[str, float]:
         """One generator update after ``critic_steps`` critic updates on the batch ``real`` (one-hot)."""
@@ -224,4 +237,5 @@ def build_gan(length: int, alphabet_size: int, hparams: dict, training: dict) ->
         training["learning_rate"],
         training["beta_1"],
         training["beta_2"],
+        training.get("ema", 0.0),
     )

@@ -35,9 +35,11 @@ Outputs:
   for ``gaussian`` and counts drawn from the negative binomial at the median
   training library size for ``negative_binomial``; sequences: FASTA).
 
-Training settings: GAN ``GAN_TRAINING_DEFAULTS`` (epochs 40, batch_size 64,
-learning_rate 5e-4, beta_1 0.0, beta_2 0.9; an epoch is one generator update
-per batch of the train partition); VAE ``VAE_TRAINING_DEFAULTS`` (epochs 100,
+Training settings: GAN ``GAN_TRAINING_DEFAULTS`` (epochs 30, batch_size 64,
+learning_rate 1e-3, beta_1 0.0, beta_2 0.9, ema 0.99; an epoch is one generator
+update per batch of the train partition; the saved generator holds the
+exponential moving average of its weights over the steps, with momentum
+``ema``, and 0 saves the last step's weights); VAE ``VAE_TRAINING_DEFAULTS`` (epochs 100,
 batch_size 32, learning_rate 1e-3, patience 10 epochs without a better
 validation loss, counted once the KL warm-up is over, min_delta 0, n_samples
 100, sample_mode ``sample``). Model hyper-parameters: see
@@ -81,7 +83,14 @@ from biodl.training import NanGuard, configure_runtime, software_versions
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.generative")
 
-GAN_TRAINING_DEFAULTS = {"epochs": 40, "batch_size": 64, "learning_rate": 5e-4, "beta_1": 0.0, "beta_2": 0.9}
+GAN_TRAINING_DEFAULTS = {
+    "epochs": 30,
+    "batch_size": 64,
+    "learning_rate": 1e-3,
+    "beta_1": 0.0,
+    "beta_2": 0.9,
+    "ema": 0.99,
+}
 VAE_TRAINING_DEFAULTS = {
     "epochs": 100,
     "batch_size": 32,
@@ -325,6 +334,7 @@ def train_gan_run(
             "wgan_gp", params, training_steps(settings), seed, unit, letters, digest(data[rows])
         )
         history = _train_gan(gan, data, rows, settings, seed, folder, run_fingerprint)
+        gan.use_average_weights()  # after the last checkpoint, which keeps the current weights
         save_keras(gan.generator, folder, outputs["model"])
         write_history(outputs["history"], ["epoch", *LOSS_NAMES], history)
         save_json(
