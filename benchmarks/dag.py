@@ -2,8 +2,8 @@
 
 Generated configs repeat the demo's ``dna_binary`` dataset under several names
 and train several CNN variants with several seeds, so training jobs =
-datasets × models × seeds; every training job (which also writes its test
-predictions) brings an evaluation and, per dataset, baselines, comparisons, figures and the report.
+datasets × models × seeds; every training job also writes its test predictions,
+and every dataset brings baselines, one evaluation job, the comparison, figures and the report.
 Each size is planned with a dry run (``snakemake -n --quiet``) in a fresh copy
 of the workflow, three times; the table shows the median and the spread.
 
