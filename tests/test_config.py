@@ -122,7 +122,7 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         (
             lambda c: c["models"]["gan"].update(training={"class_weights": "none"}),
             "config: models.gan: training setting 'class_weights' does not apply to family 'gan' "
-            "(allowed: batch_size, beta_1, beta_2, epochs, learning_rate)",
+            "(allowed: batch_size, beta_1, beta_2, ema, epochs, learning_rate)",
         ),
         (
             lambda c: c["models"]["cnn"].update(hparams={"pooling": "mean"}),
