@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 CORES ?= 2
+TEST_WORKERS ?= 2  # pytest-xdist workers; end-to-end tests run first, short ones fill in
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.biodl-installed
 
@@ -26,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 clean:
 	rm -rf results logs .snakemake

@@ -28,3 +28,8 @@ def assert_no_outputs(outputs: dict) -> None:
     """None of the output files exists."""
     left = [str(p) for p in outputs.values() if Path(p).exists()]
     assert not left, f"partial output left behind: {left}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end runs first: with several workers (``pytest -n 2``) the short tests fill in around them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
