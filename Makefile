@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxschedchunk 1
 
 clean:
 	rm -rf results logs .snakemake

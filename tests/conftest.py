@@ -30,6 +30,21 @@ def assert_no_outputs(outputs: dict) -> None:
     assert not left, f"partial output left behind: {left}"
 
 
+LONGEST_FIRST = ("test_workflow.py", "test_slurm.py", "test_real_data.py")  # modules of the longest runs
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end runs first: with several workers (``pytest -n 2``) the short tests fill in around them."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Slow tests first, the longest end-to-end runs at the head.
+
+    With several workers fed one test at a time (``pytest -n 2 --maxschedchunk 1``)
+    the short tests then fill in around the long ones instead of one long run
+    finishing alone at the end.
+    """
+
+    def rank(item: pytest.Item) -> tuple[bool, int]:
+        module = item.path.name
+        return item.get_closest_marker("slow") is None, (
+            LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+        )
+
+    items.sort(key=rank)
