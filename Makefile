@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 CORES ?= 2
-TEST_WORKERS ?= 2  # pytest-xdist workers; end-to-end tests run first, short ones fill in
+# pytest-xdist workers for `make test`; the end-to-end runs start first, short tests fill in
+TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.biodl-installed
 

@@ -237,5 +237,5 @@ def build_gan(length: int, alphabet_size: int, hparams: dict, training: dict) ->
         training["learning_rate"],
         training["beta_1"],
         training["beta_2"],
-        training.get("ema", 0.0),
+        training["ema"],
     )
