@@ -24,3 +24,8 @@ rule all:
         all_figures(),
         layout.generative_targets(),
         layout.report(),
+
+
+rule data:
+    input:
+        all_data_outputs(),

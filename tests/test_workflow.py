@@ -74,6 +74,26 @@ def test_dry_run_plans_every_dataset(tmp_path):
         assert f"results/{name}/split/split.tsv" in plan.stdout
 
 
+def test_data_target_plans_the_data_stages_of_every_dataset_and_nothing_else(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    result = snakemake(workdir, "data", "-n", "--quiet", "rules")
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout.split("Job stats:")[1].split("\ntotal")[0].splitlines()[3:]
+    counts = {name: int(count) for name, count in (line.split() for line in table if line.strip())}
+    datasets = yaml.safe_load((ROOT / "config/config.yaml").read_text())["datasets"]
+    assert set(counts) == {
+        "ingest_sequences",
+        "ingest_per_position_sequences",
+        "ingest_expression",
+        "ingest_timecourse",
+        "split",
+        "features_expression",
+        "features_timecourse",
+        "data",
+    }
+    assert counts["split"] == len(datasets)
+
+
 def test_lint_is_clean(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     result = snakemake(workdir, "--lint")
