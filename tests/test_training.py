@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -18,7 +19,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 keras = pytest.importorskip("keras")
 
-from biodl.batches import class_weights, forecast_windows, load_items  # noqa: E402
+from biodl.batches import class_weights, forecast_windows, has_padding, load_items  # noqa: E402
 from biodl.errors import TrainingDivergedError  # noqa: E402
 from biodl.families import CAPABILITIES, supports  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
@@ -193,6 +194,33 @@ def test_max_over_time_ignores_padding():
     mask = np.array([[True, True, False]])
     assert float(MaxOverTime()(values, mask=mask)[0, 0]) == 1.0
     assert float(MaxOverTime()(values)[0, 0]) == 5.0
+
+
+def test_padding_is_found_at_the_padded_end_of_any_row():
+    full = np.array([[1, 2, 3], [4, 1, 2]], dtype=np.uint8)
+    right = np.array([[1, 2, 3], [4, 1, 0]], dtype=np.uint8)
+    left = np.array([[1, 2, 3], [0, 4, 1]], dtype=np.uint8)
+    assert not has_padding(full) and not has_padding(full, "left")
+    assert has_padding(right) and not has_padding(right, "left")
+    assert has_padding(left, "left") and not has_padding(left)
+
+
+def test_recurrent_models_mask_only_padded_inputs_and_train_alike_without_the_mask(tmp_path):
+    files = motif_dataset(tmp_path / "data", n=200, length=30)
+    unpadded = load(files)
+    padded = dataclasses.replace(unpadded, spec=dataclasses.replace(unpadded.spec, padded=True))
+    assert unpadded.spec.padded is False
+    scores = []
+    for name, data in (("masked", padded), ("unmasked", unpadded)):
+        train(data, "birnn", {}, {"epochs": 2, "learning_rate": 0.01}, 1, 1, **run_paths(tmp_path / name))
+        model = keras.models.load_model(tmp_path / name / "model.keras")
+        assert ("mask_padding" in [layer.name for layer in model.layers]) == data.spec.padded
+        scores.append(predict_partition(model, data)["score:yes"].to_numpy())
+    np.testing.assert_array_equal(scores[0], scores[1])
+    tokens = np.load(files["tokens"])
+    tokens[3, -4:] = 0
+    save_array(files["tokens"], tokens)
+    assert load(files).spec.padded is True
 
 
 def test_mlp_beats_chance_on_expression_with_class_signal(tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path as FilePath
 import numpy as np
 import pandas as pd
 
+from biodl.alphabets import PAD
 from biodl.specs import CLASS_TASKS, InputSpec, TaskSpec
 from biodl.split import read_partitions
 
@@ -110,6 +111,18 @@ def _item_partitions(
     return {name: make(selected) for name, selected in rows.items()}
 
 
+def has_padding(tokens: np.ndarray, pad_side: str = "right") -> bool:
+    """Whether any row of a token matrix is padded (token 0 at its padded end)."""
+    end = tokens[:, -1] if pad_side == "right" else tokens[:, 0]
+    return bool(np.any(end == PAD))
+
+
+def token_spec(tokens: np.ndarray, meta: dict) -> InputSpec:
+    """Input spec of a token matrix described by its ingest ``meta.json``."""
+    padded = has_padding(tokens, meta.get("length", {}).get("pad", "right"))
+    return InputSpec("tokens", tokens.shape[1:], len(meta["vocabulary"]), padded)
+
+
 def load_items(
     kind: str,
     task: str,
@@ -128,7 +141,7 @@ def load_items(
     if task == "per_position":
         positions = np.load(ingest["positions"], mmap_mode="r")
         classes = list(meta["position_classes"])
-        spec = InputSpec("tokens", inputs.shape[1:], len(meta["vocabulary"]))
+        spec = token_spec(inputs, meta)
 
         def gather_positions(chosen: np.ndarray) -> np.ndarray:
             return np.asarray(positions[chosen])
@@ -145,8 +158,10 @@ def load_items(
         per_class = class_weights(targets, rows["train"], len(encoding["classes"]))
         encoding["class_weights"] = per_class.tolist()
         weights = per_class[targets.astype(np.int64)]
-    input_kind = {"sequences": "tokens", "expression": "vector", "timecourse": "series"}[kind]
-    spec = InputSpec(input_kind, inputs.shape[1:], len(meta.get("vocabulary", "")))
+    if kind == "sequences":
+        spec = token_spec(inputs, meta)
+    else:
+        spec = InputSpec("vector" if kind == "expression" else "series", inputs.shape[1:])
     partitions = _item_partitions(inputs, targets, weights, ids, rows, lambda chosen: targets[chosen])
     return TrainingData(spec, TaskSpec(task, n_outputs), partitions, encoding)
 

@@ -11,15 +11,25 @@ CLASS_TASKS = ("binary", "multiclass", "series_classification")
 
 @dataclass(frozen=True)
 class InputSpec:
-    """Model input: ``tokens`` (uint8 N × L), ``vector`` (N × F) or ``series`` (N × T × F)."""
+    """Model input: ``tokens`` (uint8 N × L), ``vector`` (N × F) or ``series`` (N × T × F).
+
+    ``padded`` (tokens only) says whether some rows are shorter than L and carry
+    padding (token 0); models that must skip padding mask it only then.
+    """
 
     kind: InputKind
     shape: tuple[int, ...]
     vocabulary_size: int = 0
+    padded: bool = True
 
     def to_dict(self) -> dict:
         """Plain form for run.json."""
-        return {"kind": self.kind, "shape": list(self.shape), "vocabulary_size": self.vocabulary_size}
+        return {
+            "kind": self.kind,
+            "shape": list(self.shape),
+            "vocabulary_size": self.vocabulary_size,
+            "padded": self.padded,
+        }
 
 
 @dataclass(frozen=True)
