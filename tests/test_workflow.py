@@ -54,20 +54,23 @@ def edit_config(workdir: Path, change) -> None:
     path.write_text(yaml.safe_dump(config))
 
 
+DATA_RULES = (
+    "ingest_sequences",
+    "ingest_per_position_sequences",
+    "ingest_expression",
+    "ingest_timecourse",
+    "split",
+    "features_expression",
+    "features_timecourse",
+)
+
+
 def test_dry_run_plans_every_dataset(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     result = snakemake(workdir, "-n", "--quiet", "rules")
     assert result.returncode == 0, result.stdout + result.stderr
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-    for rule in (
-        "ingest_sequences",
-        "ingest_per_position_sequences",
-        "ingest_expression",
-        "ingest_timecourse",
-        "split",
-        "features_expression",
-        "features_timecourse",
-    ):
+    for rule in DATA_RULES:
         assert rule in result.stdout
     plan = snakemake(workdir, "-n", "--summary")
     for name in config["datasets"]:
@@ -81,16 +84,7 @@ def test_data_target_plans_the_data_stages_of_every_dataset_and_nothing_else(tmp
     table = result.stdout.split("Job stats:")[1].split("\ntotal")[0].splitlines()[3:]
     counts = {name: int(count) for name, count in (line.split() for line in table if line.strip())}
     datasets = yaml.safe_load((ROOT / "config/config.yaml").read_text())["datasets"]
-    assert set(counts) == {
-        "ingest_sequences",
-        "ingest_per_position_sequences",
-        "ingest_expression",
-        "ingest_timecourse",
-        "split",
-        "features_expression",
-        "features_timecourse",
-        "data",
-    }
+    assert set(counts) == {*DATA_RULES, "data"}
     assert counts["split"] == len(datasets)
 
 
