@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.alphabets import PAD
+from biodl.families import INPUT_KINDS
 from biodl.specs import CLASS_TASKS, InputSpec, TaskSpec
 from biodl.split import read_partitions
 
@@ -158,10 +159,7 @@ def load_items(
         per_class = class_weights(targets, rows["train"], len(encoding["classes"]))
         encoding["class_weights"] = per_class.tolist()
         weights = per_class[targets.astype(np.int64)]
-    if kind == "sequences":
-        spec = token_spec(inputs, meta)
-    else:
-        spec = InputSpec("vector" if kind == "expression" else "series", inputs.shape[1:])
+    spec = token_spec(inputs, meta) if kind == "sequences" else InputSpec(INPUT_KINDS[kind], inputs.shape[1:])
     partitions = _item_partitions(inputs, targets, weights, ids, rows, lambda chosen: targets[chosen])
     return TrainingData(spec, TaskSpec(task, n_outputs), partitions, encoding)
 

@@ -24,10 +24,10 @@ def build(
 
     Padding positions of token inputs are masked, so they do not feed the
     recurrence; inputs without padding get no mask (the same numbers with
-    1.2–1.5 times less CPU time per epoch; docs/benchmarks.md). For per-item tasks the hidden states
-    are max-pooled over time (``pooling="max"``; a signal anywhere in a long
-    sequence reaches the head directly) or the last state is used
-    (``pooling="last"``); per-position tasks keep every state.
+    1.2–1.5 times less CPU time per epoch; docs/benchmarks.md). For per-item
+    tasks the hidden states are max-pooled over time (``pooling="max"``; a
+    signal anywhere in a long sequence reaches the head directly) or the last
+    state is used (``pooling="last"``); per-position tasks keep every state.
     """
     inputs, x = model_input(spec)
     if spec.kind == "tokens" and spec.padded:
