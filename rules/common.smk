@@ -103,7 +103,7 @@ def baseline_inputs(wildcards):
 
 def compare_inputs(wildcards):
     runs = layout.evaluated_runs(wildcards.dataset)
-    files = {}
+    files = {"split": layout.split(wildcards.dataset)["split"]}
     for name, unit, seed in runs:
         run = layout.run(wildcards.dataset, name, unit, seed)
         files[f"metrics|{name}|{unit}|{seed}"] = run["metrics"]

@@ -10,7 +10,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from biodl.compare import compare_dataset, summarise
+from biodl.compare import compare_dataset, fold_test_train_ratios, summarise
 from biodl.evaluate import evaluate_run
 from biodl.families import FIGURES
 from biodl.plots import plot_dataset
@@ -70,6 +70,9 @@ def runs(tmp_path):
 def compare(folder, files):
     outputs = {name: folder / "compare" / f"{name}.tsv" for name in ("metrics", "summary", "paired")}
     compare_files = {k: v for k, v in files.items() if not k.startswith("history")}
+    ids = [f"i{k}" for k in range(300)]
+    pd.DataFrame({"id": ids, "partition": "test"}).to_csv(folder / "split.tsv", sep="\t", index=False)
+    compare_files["split"] = folder / "split.tsv"
     compare_dataset(compare_files, outputs, "binary", BASELINES, ["shuffled"], seed=0, resamples=500)
     return {name: pd.read_csv(path, sep="\t") for name, path in outputs.items()}, outputs
 
@@ -88,7 +91,8 @@ def test_summary_is_mean_sd_and_t_interval_over_runs(runs):
     assert row["mean"] == pytest.approx(np.mean(values))
     assert row["sd"] == pytest.approx(np.std(values, ddof=1))
     low, high = stats.t.interval(0.95, 1, loc=np.mean(values), scale=np.std(values, ddof=1) / np.sqrt(2))
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((max(low, 0), min(high, 1)))
+    assert row["ci_method"] == "t over 2 seeds of one split unit"
     tidy = tables["metrics"]
     assert len(tidy.query("model == 'deep' and metric == 'roc_auc'")) == 2
     assert set(tidy["role"]) == {"model", "baseline", "control"}
@@ -110,6 +114,64 @@ def test_equal_values_over_runs_have_an_sd_of_exactly_zero():
     )
     row = summarise(tidy).iloc[0]
     assert row["sd"] == 0.0 and row["mean"] == value and row["ci_low"] == row["ci_high"] == value
+
+
+def fold_runs(values: dict[str, list[float]], metric: str = "roc_auc") -> pd.DataFrame:
+    """Tidy metrics of one model: unit → its seeds' values."""
+    rows = [
+        {"model": "cnn", "role": "model", "unit": unit, "seed": seed, "metric": metric, "value": value}
+        for unit, seeds in values.items()
+        for seed, value in enumerate(seeds, start=1)
+    ]
+    return pd.DataFrame(rows).assign(ci_low=np.nan, ci_high=np.nan)
+
+
+def test_fold_intervals_are_corrected_resampled_t_over_fold_means():
+    values = {
+        f"r{r}fold{k}": [0.80 + 0.02 * k + 0.01 * r, 0.82 + 0.02 * k] for r in range(2) for k in range(5)
+    }
+    ratios = dict.fromkeys(values, 0.25)  # n_test / n_train of every fold
+    row = summarise(fold_runs(values), ratios).iloc[0]
+    fold_means = np.array([np.mean(seeds) for seeds in values.values()])
+    # Nadeau & Bengio's corrected variance: (1/J + n_test/n_train) · s² over the J fold means
+    half = stats.t.ppf(0.975, 9) * np.sqrt((1 / 10 + 0.25) * fold_means.var(ddof=1))
+    assert row["runs"] == 20
+    assert row["mean"] == pytest.approx(fold_means.mean())
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+        (fold_means.mean() - half, fold_means.mean() + half)
+    )
+    assert row["ci_method"] == "corrected resampled t over 10 folds (Nadeau & Bengio 2003)"
+    # wider than the plain t interval over the same fold means, which ignores overlapping training sets
+    plain = stats.t.ppf(0.975, 9) * fold_means.std(ddof=1) / np.sqrt(10)
+    assert half > 1.8 * plain
+
+
+@pytest.mark.parametrize(
+    ("metric", "values", "expected"),
+    [
+        ("roc_auc", [0.99, 0.93, 1.0, 0.96, 1.0], (None, 1.0)),  # was 0.979 [0.952, 1.005]-like
+        ("mcc", [-0.99, -0.80, -1.0, -0.9, -0.95], (-1.0, None)),
+        ("mse", [0.01, 0.3, 0.02, 0.01, 0.4], (0.0, None)),
+        ("r2", [-5.0, 0.99, 0.2, 0.97, 0.5], (None, 1.0)),
+    ],
+)
+def test_every_interval_stays_inside_the_metrics_range(metric, values, expected):
+    folds = {f"fold{k}": [value] for k, value in enumerate(values)}
+    row = summarise(fold_runs(folds, metric), dict.fromkeys(folds, 1 / 3)).iloc[0]
+    low, high = expected
+    if low is not None:
+        assert row["ci_low"] == low
+    if high is not None:
+        assert row["ci_high"] == high
+    assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+
+
+def test_test_to_train_ratios_come_from_the_split_file(tmp_path):
+    split = pd.DataFrame({"id": [f"i{k}" for k in range(10)], "fold": [0, 0, 1, 1, 2, 2, 2, 3, 3, 3]})
+    split.to_csv(tmp_path / "split.tsv", sep="\t", index=False)
+    ratios = fold_test_train_ratios(tmp_path / "split.tsv", {"fold0", "fold2"})
+    # fold0: test fold 0 (2 items), valid fold 1 (2), train folds 2, 3 (6); fold2: test 3, valid 3, train 4
+    assert ratios == {"fold0": pytest.approx(2 / 6), "fold2": pytest.approx(3 / 4)}
 
 
 def test_paired_tests_use_the_best_real_baseline_and_rank_correctly(runs):
@@ -199,6 +261,7 @@ def test_report_is_self_contained_and_puts_the_comparison_first(runs):
     assert order == sorted(order)  # best first
     assert "better" in first_table and "best baseline" in first_table
     assert "numpy" in text and "2.4.6" in text and "seeds" in text
+    assert "Intervals: t over 2 seeds of one split unit." in text
     first = path.read_bytes()
     build_report(folder, files)
     assert path.read_bytes() == first

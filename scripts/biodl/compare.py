@@ -5,9 +5,10 @@ Files (tab-separated):
 - ``metrics.tsv``: one row per (model, unit, seed, metric) with the value and
   its bootstrap interval over test items, from each run's ``metrics.json``;
 - ``summary.tsv``: one row per (model, metric): runs, mean, sd and a 95 %
-  interval. With one run the interval is that run's bootstrap interval over
-  test items; with several runs (seeds and/or folds) it is the t interval of
-  the mean over runs, which carries the variation between seeds and folds;
+  interval (clipped to the metric's range) and the interval's method: with
+  one run that run's bootstrap interval over test items; with several seeds
+  of one split unit the t interval over seeds; with several folds the
+  corrected resampled t interval over folds (see :func:`interval_over_runs`);
 - ``paired.tsv``: every model and baseline against the best baseline (highest
   mean headline metric among the baselines that are not controls), on the
   same test items of the same units and seeds: the mean difference (the
@@ -27,8 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from biodl.evaluate import PRIMARY, paired_bootstrap_pooled, read_predictions
+from biodl.evaluate import PRIMARY, metric_range, paired_bootstrap_pooled, read_predictions
 from biodl.io.outputs import all_or_nothing, save_table
+from biodl.split import read_partitions
 
 Path = str | os.PathLike
 LEVEL = 0.95
@@ -65,25 +67,16 @@ def _number(value: float | None) -> float:
     return np.nan if value is None else float(value)
 
 
-def summarise(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Mean, sd and a 95 % interval per model and metric."""
+def summarise(tidy: pd.DataFrame, fold_test_train_ratios: dict[str, float] | None = None) -> pd.DataFrame:
+    """Mean, sd and a 95 % interval per model and metric (see :func:`interval_over_runs`)."""
     rows = []
     for (model, role, metric), group in tidy.groupby(["model", "role", "metric"], sort=True):
-        values = group["value"].to_numpy(dtype=float)
-        finite = values[np.isfinite(values)]
-        runs = len(finite)
-        # from deviations to the first run: equal values give exactly that value and an sd of
-        # exactly 0, not rounding noise (np.mean of three 0.7s is 0.6999999999999998)
-        deviations = finite - finite[0] if runs else finite
-        mean = float(finite[0] + deviations.mean()) if runs else np.nan
-        sd = float(deviations.std(ddof=1)) if runs > 1 else np.nan
-        if runs > 1:
-            half = stats.t.ppf(0.5 + LEVEL / 2, runs - 1) * sd / np.sqrt(runs)
-            low, high, method = mean - half, mean + half, "t over runs"
-        else:
-            low = float(group["ci_low"].iloc[0]) if runs else np.nan
-            high = float(group["ci_high"].iloc[0]) if runs else np.nan
-            method = "bootstrap over test items"
+        finite = group[np.isfinite(group["value"].to_numpy(dtype=float))]
+        values = finite["value"].to_numpy(dtype=float)
+        runs = len(values)
+        mean, sd = exact_mean(values), float(np.std(values - values[0], ddof=1)) if runs > 1 else np.nan
+        low, high, method = interval_over_runs(finite, fold_test_train_ratios or {})
+        floor, ceiling = metric_range(metric)
         rows.append(
             {
                 "model": model,
@@ -92,12 +85,65 @@ def summarise(tidy: pd.DataFrame) -> pd.DataFrame:
                 "runs": runs,
                 "mean": mean,
                 "sd": sd,
-                "ci_low": low,
-                "ci_high": high,
+                "ci_low": float(np.clip(low, floor, ceiling)),
+                "ci_high": float(np.clip(high, floor, ceiling)),
                 "ci_method": method,
             }
         )
     return pd.DataFrame(rows)
+
+
+def exact_mean(values: np.ndarray) -> float:
+    """Mean from deviations to the first value: equal values give exactly that value.
+
+    (np.mean of three 0.7s is 0.6999999999999998.)
+    """
+    return float(values[0] + (values - values[0]).mean()) if len(values) else np.nan
+
+
+def interval_over_runs(
+    runs: pd.DataFrame, fold_test_train_ratios: dict[str, float]
+) -> tuple[float, float, str]:
+    """A 95 % interval of the mean metric over ``runs`` (rows of one model and metric), and its method.
+
+    - one run: that run's bootstrap interval over test items;
+    - several seeds of one split unit: the t interval over seeds (they share their test items,
+      so it carries the training's randomness, not the sampling of test items);
+    - several folds (any repeats): seeds averaged within each fold, then the corrected
+      resampled t interval over the J folds (Nadeau & Bengio 2003; Bouckaert & Frank 2004):
+      the variance of the mean is (1/J + n_test/n_train) · s², because folds share most of
+      their training items and a plain t interval would be too narrow.
+    """
+    if len(runs) == 0:
+        return np.nan, np.nan, "no finite value"
+    if len(runs) == 1:
+        row = runs.iloc[0]
+        return float(row["ci_low"]), float(row["ci_high"]), "bootstrap over test items"
+    per_unit = runs.groupby("unit")["value"].agg(lambda values: exact_mean(values.to_numpy(dtype=float)))
+    if len(per_unit) == 1:
+        values = runs["value"].to_numpy(dtype=float)
+        return (*t_interval(values, 1 / len(values)), f"t over {len(values)} seeds of one split unit")
+    units = per_unit.to_numpy(dtype=float)
+    ratio = float(np.mean([fold_test_train_ratios[unit] for unit in per_unit.index]))
+    low, high = t_interval(units, 1 / len(units) + ratio)
+    return low, high, f"corrected resampled t over {len(units)} folds (Nadeau & Bengio 2003)"
+
+
+def t_interval(values: np.ndarray, variance_factor: float) -> tuple[float, float]:
+    """mean ± t(0.975, n - 1) · sqrt(variance_factor · s²) of ``values``."""
+    centre = exact_mean(values)
+    spread = float(np.std(values - values[0], ddof=1))
+    half = stats.t.ppf(0.5 + LEVEL / 2, len(values) - 1) * np.sqrt(variance_factor) * spread
+    return centre - half, centre + half
+
+
+def fold_test_train_ratios(split_path: Path, units: set[str]) -> dict[str, float]:
+    """n_test / n_train of every fold unit of a split file (the correction of :func:`interval_over_runs`)."""
+    ratios = {}
+    for unit in sorted(units - {"holdout"}):
+        sizes = read_partitions(split_path, unit)["partition"].value_counts()
+        ratios[unit] = float(sizes.get("test", 0) / sizes["train"])
+    return ratios
 
 
 def best_baseline(summary: pd.DataFrame, task: str) -> str | None:
@@ -172,10 +218,12 @@ def compare_dataset(
     """Write metrics.tsv, summary.tsv and paired.tsv of one dataset from its runs' files.
 
     ``files`` maps 'metrics|model|unit|seed' and 'predictions|model|unit|seed'
-    to paths; ``baselines`` names the baselines among the models and
+    to paths and 'split' to the dataset's split.tsv; ``baselines`` names the baselines among the models and
     ``controls`` those baselines that are controls (shuffled labels), which
     are never the reference.
     """
+    files = dict(files)
+    split_path = files.pop("split")
     metrics, predictions = {}, {}
     for key, path in files.items():
         kind, model, unit, run_seed = run_key(key)
@@ -185,7 +233,7 @@ def compare_dataset(
         for model, _, _ in metrics
     }
     tidy = tidy_metrics(metrics, roles)
-    summary = summarise(tidy)
+    summary = summarise(tidy, fold_test_train_ratios(split_path, set(tidy["unit"])))
     paired = paired_comparisons(predictions, roles, best_baseline(summary, task), task, seed, resamples)
     with all_or_nothing(*outputs.values()):
         save_table(outputs["metrics"], tidy)

@@ -50,9 +50,21 @@ ITEM_KEYS = {
     "per_position": ("id", "position"),
     "forecasting": ("id", "step", "gene"),
 }
+# the range each metric can take (by the name before any ':'); everything else lies in [0, 1]
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(("mcc", "pearson", "spearman"), (-1.0, 1.0)),
+    "r2": (-np.inf, 1.0),
+    **dict.fromkeys(("rmse", "mae", "mse", "log_loss"), (0.0, np.inf)),
+    "brier": (0.0, 2.0),
+}
 MULTILABEL_THRESHOLD = 0.5
 PROBABILITY_TOLERANCE = 1e-4
 CALIBRATION_BINS = 10
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """Lowest and highest value ``metric`` can take ('mse:step1' has the range of 'mse')."""
+    return METRIC_RANGES.get(metric.split(":")[0], (0.0, 1.0))
 
 
 # ---------------------------------------------------------------------------

@@ -166,6 +166,12 @@ COMPARISON_HEADERS = [
 ]
 
 
+def interval_methods(summary: pd.DataFrame, metric: str) -> str:
+    """The interval methods of the headline metric's rows, e.g. 'corrected resampled t over 5 folds (...)'."""
+    methods = summary.loc[summary["metric"] == metric, "ci_method"].dropna().unique()
+    return "; ".join(sorted(methods)) or "none"
+
+
 def metric_table(task: str, summary: pd.DataFrame) -> str:
     """Key metrics of every model of one dataset (mean ± sd, or the value of a single run)."""
     metric, higher = PRIMARY[task]
@@ -376,9 +382,12 @@ def write_report(
         + '<a href="#software">Software</a><a href="#config">Config</a></nav>',
         '<h2 id="comparison">Comparison</h2>',
         '<p class="note">Every model and baseline on the test partition of every dataset, best first by the '
-        "dataset's headline metric. Intervals are 95 %: a bootstrap over test items for a single run, a t "
-        "interval over runs for several seeds or folds. Δ is the model minus the best baseline on the same "
-        "test items (paired bootstrap), with Benjamini–Hochberg q-values per dataset; the verdict says "
+        "dataset's headline metric. Intervals are 95 %, clipped to the metric's range: a bootstrap over test "
+        "items for a single run, a t interval over seeds of one split unit, and for folds the corrected "
+        "resampled t interval over fold means (Nadeau &amp; Bengio 2003), which widens the plain t interval "
+        "because folds share training items; each dataset's section names its method. Δ is the model "
+        "minus the best baseline on the same test items (paired bootstrap), with Benjamini–Hochberg "
+        "q-values per dataset; the verdict says "
         "better or worse only when q &lt; 0.05.</p>",
         table_html(COMPARISON_HEADERS, comparison, name_columns=3),
     ]
@@ -388,7 +397,8 @@ def write_report(
         parts += [
             f'<h2 id="{html.escape(dataset)}">{html.escape(dataset)}</h2>',
             f'<p class="note">Task: {html.escape(task)}. Headline metric: {html.escape(metric)} '
-            f"({'higher' if higher else 'lower'} is better).</p>",
+            f"({'higher' if higher else 'lower'} is better). "
+            f"Intervals: {html.escape(interval_methods(summaries[dataset], metric))}.</p>",
             "<h3>Metrics</h3>",
             metric_table(task, summaries[dataset]),
             "<h3>Paired comparisons with the best baseline</h3>",
