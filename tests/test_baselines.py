@@ -10,9 +10,12 @@ import pytest
 import scipy.sparse as sp
 from biodl.baselines import fit_baseline, residue_windows, series_summaries
 from biodl.batches import Partition, load_items, load_windows
+from biodl.compare import fold_test_train_ratios, summarise
 from biodl.encode import kmer_counts
 from biodl.io.outputs import save_array, save_json
 from biodl.runs import baseline_run
+from biodl.split import assign_folds, fold_table
+from biodl.units import unit_names
 from scipy import stats
 from sklearn.metrics import accuracy_score, roc_auc_score
 from test_training import load, motif_dataset
@@ -195,3 +198,27 @@ def test_univariate_windows_are_the_genes_of_the_multivariate_ones(tmp_path):
     assert len(merged) == len(tables[0]) == len(tables[1])
     assert np.array_equal(merged["pred_multi"], merged["pred_uni"])
     assert np.array_equal(merged["truth_multi"], merged["truth_uni"])
+
+
+def test_shuffled_label_control_is_at_chance_over_the_units_of_a_class_sorted_file(tmp_path):
+    """Every unit draws its own permutation: on a file sorted by class the control averages to chance."""
+    files = motif_dataset(tmp_path, n=400, length=40, seed=0)
+    index = pd.read_csv(files["ids"], sep="\t")
+    order = np.argsort(index["label"].to_numpy(), kind="stable")  # every 'no', then every 'yes'
+    index.iloc[order].to_csv(files["ids"], sep="\t", index=False)
+    save_array(files["tokens"], np.load(files["tokens"])[order])
+    sorted_ids = index["id"].to_numpy()[order]
+    strata = index["label"].to_numpy()[order]
+    assignments = [assign_folds(strata, np.arange(len(order)), 5, seed) for seed in range(3)]
+    fold_table(pd.Series(sorted_ids), assignments).to_csv(files["split"], sep="\t", index=False)
+    counts, ids = kmer_inputs(files)
+    rows = []
+    for unit in unit_names(5, 3):
+        data = load_items("sequences", "binary", files, files["tokens"], files["split"], unit)
+        fitted = fit_baseline("shuffled_labels", data, 1, 1, {}, counts, ids, unit)
+        rows.append({"unit": unit, "seed": 1, "value": binary_auc(fitted, data)})
+    tidy = pd.DataFrame(rows).assign(model="shuffled", role="control", metric="roc_auc", ci_low=0, ci_high=1)
+    summary = summarise(tidy, fold_test_train_ratios(files["split"], set(tidy["unit"]))).iloc[0]
+    assert abs(summary["mean"] - 0.5) <= 0.05
+    assert summary["ci_low"] <= 0.5 <= summary["ci_high"]
+    assert tidy["value"].nunique() == len(tidy)

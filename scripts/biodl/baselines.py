@@ -23,6 +23,7 @@ touched once, for the predictions.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,6 +57,16 @@ class Fitted:
     scores: np.ndarray
     chosen: dict
     valid_loss: float | None
+
+
+def control_generator(seed: int, unit: str) -> np.random.Generator:
+    """The shuffled-label control's random generator, its own for every (seed, unit).
+
+    One seed for every unit would draw the same permutation in each unit; on a file sorted by
+    class the training labels then line up alike in every unit, and the control's chance
+    agreement with the truth repeats instead of averaging out.
+    """
+    return np.random.default_rng([seed, zlib.crc32(unit.encode())])
 
 
 def everything(partition: Partition) -> np.ndarray:
@@ -192,6 +203,7 @@ def fit_items(
     seed: int,
     threads: int,
     hparams: dict,
+    unit: str = "holdout",
 ) -> Fitted:
     """Classification, multilabel or regression of whole items (sequences, samples, series)."""
     from sklearn.preprocessing import StandardScaler
@@ -203,7 +215,7 @@ def fit_items(
     x = {name: scaler.transform(values) if len(parts[name]) else values for name, values in x.items()}
     y = {name: inputs_and_targets(part)[1] if len(part) else None for name, part in parts.items()}
     if method == "shuffled_labels":
-        y["train"] = np.random.default_rng(seed).permutation(y["train"])
+        y["train"] = control_generator(seed, unit).permutation(y["train"])
     base = "ridge" if task == "regression" and method == "shuffled_labels" else method
     base = "logistic" if base == "shuffled_labels" else base
     n_classes = len(data.encoding.get("classes", [])) or 2
@@ -325,8 +337,9 @@ def fit_baseline(
     hparams: dict,
     kmer_counts: sp.csr_matrix | None = None,
     ids: list[str] | None = None,
+    unit: str = "holdout",
 ) -> Fitted:
-    """Fit one baseline on the training partition and score the test partition."""
+    """Fit one baseline on the training partition and score the test partition of ``unit``."""
     task = data.task.task
     if task == "per_position":
         return fit_positions(method, data, seed, hparams)
@@ -338,4 +351,4 @@ def fit_baseline(
         features = series_summaries
     else:
         features = lambda partition: inputs_and_targets(partition)[0]  # noqa: E731
-    return fit_items(method, data, features, seed, threads, hparams)
+    return fit_items(method, data, features, seed, threads, hparams, unit)

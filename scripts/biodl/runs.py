@@ -113,7 +113,7 @@ def baseline_run(
     data = load_run_data(kind, task, files, unit, windows, split_by)
     counts = sp.load_npz(files["kmers"]) if "kmers" in files else None
     ids = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)["id"].tolist()
-    fitted = fit_baseline(method, data, seed, threads, hparams, counts, ids)
+    fitted = fit_baseline(method, data, seed, threads, hparams, counts, ids, unit)
     with all_or_nothing(outputs["predictions"], outputs["run"]):
         save_table(outputs["predictions"], prediction_table(data, data.partitions["test"], fitted.scores))
         save_json(
