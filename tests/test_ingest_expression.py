@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -80,7 +82,8 @@ BAD = [
     pytest.param(
         MATRIX.replace("\t5\t", "\tNA\t"),
         SHEET,
-        "{matrix}: record 'g2' (line 3): column 'S2' value is missing (NaN)",
+        "{matrix}: record 'g2' (line 3): column 'S2' value is missing (NaN); set 'missing: drop_genes' "
+        "or 'missing: impute' in the dataset's config to accept missing values",
         id="nan",
     ),
     pytest.param(
@@ -116,7 +119,8 @@ BAD = [
     pytest.param(
         MATRIX,
         SHEET.replace("S4\tB\tp2\n", ""),
-        "{matrix}: record 'S4' (line 1): id has no row in {samples}",
+        "{matrix}: record 'S4' (line 1): id has no row in {samples} (1 of 4 samples are not in it; "
+        "set 'use_samples: in_sheet' to use only the samples the sheet lists)",
         id="sample-without-row",
     ),
     pytest.param(
@@ -143,3 +147,65 @@ def test_bad_expression_input(tmp_path, matrix, sheet, message):
         matrix=tmp_path / "matrix.tsv", samples=tmp_path / "samples.tsv"
     )
     assert_no_outputs(outputs(tmp_path))
+
+
+def test_a_sheet_may_select_a_subset_of_the_samples_when_asked(tmp_path):
+    sheet = SHEET.replace("S2\tB\tp1\n", "")
+    files = run(tmp_path, sheet=sheet, use_samples="in_sheet")
+    index = pd.read_csv(files["ids"], sep="\t")
+    assert index["id"].tolist() == ["S1", "S3", "S4"]
+    np.testing.assert_array_equal(np.load(files["matrix"])[:, 0], [1, 3, 4])  # g1 of S1, S3, S4
+    meta = json.loads(files["meta"].read_text())
+    assert meta["samples_left_out"] == 1 and meta["n_samples"] == 3
+    assert meta["notes"] == [
+        "1 of 4 samples of the matrix are not in the sample sheet and were left out (use_samples: in_sheet)"
+    ]
+
+
+def test_a_sheet_id_missing_from_the_matrix_is_an_error_even_for_a_subset(tmp_path):
+    with pytest.raises(InputError, match=r"record 'S9' \(line 6\): id is not in"):
+        run(tmp_path, sheet=SHEET + "S9\tA\tp3\n", use_samples="in_sheet")
+    assert_no_outputs(outputs(tmp_path))
+
+
+def test_drop_genes_drops_every_gene_with_a_missing_value_among_the_used_samples(tmp_path):
+    matrix = MATRIX.replace("g1\t1\t2", "g1\t1\tNA").replace("g3\t9\t9\t9\t9", "g3\t9\t9\t9\t")
+    files = run(tmp_path, matrix, missing="drop_genes")
+    assert pd.read_csv(files["genes"], sep="\t")["gene"].tolist() == ["g2"]
+    assert np.load(files["matrix"])[:, 0].tolist() == [0, 5, 0, 7]
+    meta = json.loads(files["meta"].read_text())
+    assert meta["missing"] == {
+        "policy": "drop_genes",
+        "values": 2,
+        "genes_with_missing": 2,
+        "genes_dropped": 2,
+    }
+    assert meta["notes"] == ["2 missing values in 2 genes: those genes were dropped (missing: drop_genes)"]
+    # the only missing value sits in a sample the sheet leaves out: no gene is dropped
+    subset = run(
+        tmp_path,
+        matrix.replace("\t9\t\n", "\t9\t9\n"),
+        SHEET.replace("S2\tB\tp1\n", ""),
+        missing="drop_genes",
+        use_samples="in_sheet",
+    )
+    assert pd.read_csv(subset["genes"], sep="\t")["gene"].tolist() == ["g1", "g2", "g3"]
+
+
+def test_every_gene_missing_is_an_error_for_drop_genes(tmp_path):
+    matrix = "gene\tS1\tS2\tS3\tS4\ng1\t1\tNA\t3\t4\ng2\t\t5\t0\t7\n"
+    with pytest.raises(InputError) as error:
+        run(tmp_path, matrix, missing="drop_genes")
+    assert (
+        str(error.value)
+        == f"{tmp_path / 'matrix.tsv'}: every one of 2 genes has a missing value; nothing is left"
+    )
+
+
+def test_impute_keeps_missing_values_for_the_features_stage(tmp_path):
+    files = run(tmp_path, MATRIX.replace("\t5\t", "\tNA\t"), missing="impute")
+    values = np.load(files["matrix"])
+    assert np.isnan(values[1, 1]) and np.isfinite(np.delete(values.ravel(), 4)).all()
+    meta = json.loads(files["meta"].read_text())
+    assert meta["missing"]["values"] == 1 and meta["missing"]["genes_dropped"] == 0
+    assert "imputed per gene with the median of the training partition" in meta["notes"][0]

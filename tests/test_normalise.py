@@ -29,43 +29,62 @@ def test_each_step_matches_a_hand_computation():
     np.testing.assert_allclose(apply_expression(train, params), expected, rtol=1e-5, atol=1e-5)
 
 
+def expression_features(folder, values: np.ndarray, tag: str, partition: np.ndarray, top_genes=5):
+    """write_expression_features on ``values`` with a holdout split given by ``partition``."""
+    ids = [f"s{i}" for i in range(len(values))]
+    pd.DataFrame({"id": ids}).to_csv(folder / "ids.tsv", sep="\t", index=False)
+    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
+    genes = [f"g{i}" for i in range(values.shape[1])]
+    pd.DataFrame({"gene": genes}).to_csv(folder / "genes.tsv", sep="\t", index=False)
+    save_array(folder / f"m{tag}.npy", values)
+    out = {k: folder / f"{k}{tag}" for k in ("f.npy", "g.tsv", "p.json")}
+    write_expression_features(
+        folder / f"m{tag}.npy",
+        folder / "genes.tsv",
+        folder / "ids.tsv",
+        folder / "split.tsv",
+        "holdout",
+        out["f.npy"],
+        out["g.tsv"],
+        out["p.json"],
+        {"library_size": True, "target_sum": None, "log1p": True, "top_genes": top_genes, "zscore": True},
+    )
+    return np.load(out["f.npy"]), json.loads(out["p.json"].read_text())
+
+
 def test_parameters_do_not_depend_on_test_samples(tmp_path):
     rng = np.random.default_rng(1)
     values = counts(rng, n=40)
-    index = pd.DataFrame({"id": [f"s{i}" for i in range(40)]})
     partition = np.array(["train"] * 24 + ["valid"] * 6 + ["test"] * 10)
-    index.to_csv(tmp_path / "ids.tsv", sep="\t", index=False)
-    pd.DataFrame({"id": index["id"], "partition": partition}).to_csv(
-        tmp_path / "split.tsv", sep="\t", index=False
-    )
-    pd.DataFrame({"gene": [f"g{i}" for i in range(8)]}).to_csv(tmp_path / "genes.tsv", sep="\t", index=False)
-
-    def features(matrix, tag):
-        save_array(tmp_path / f"m{tag}.npy", matrix)
-        out = {k: tmp_path / f"{k}{tag}" for k in ("f.npy", "g.tsv", "p.json")}
-        write_expression_features(
-            tmp_path / f"m{tag}.npy",
-            tmp_path / "genes.tsv",
-            tmp_path / "ids.tsv",
-            tmp_path / "split.tsv",
-            "holdout",
-            out["f.npy"],
-            out["g.tsv"],
-            out["p.json"],
-            {"library_size": True, "target_sum": None, "log1p": True, "top_genes": 5, "zscore": True},
-        )
-        return np.load(out["f.npy"]), json.loads(out["p.json"].read_text())
-
-    base, params = features(values, "a")
+    base, params = expression_features(tmp_path, values, "a", partition)
     changed = values.copy()
     changed[partition == "test"] *= 1000
-    changed_features, changed_params = features(changed, "b")
+    changed_features, changed_params = expression_features(tmp_path, changed, "b", partition)
     assert params == changed_params
     np.testing.assert_array_equal(base[partition != "test"], changed_features[partition != "test"])
     train = base[partition == "train"]
     np.testing.assert_allclose(train.mean(axis=0), 0, atol=1e-5)
     np.testing.assert_allclose(train.std(axis=0), 1, atol=1e-4)
     assert params["fitted_on"] == {"unit": "holdout", "partition": "train", "n_samples": 24}
+    assert "impute_median" not in params
+
+
+def test_missing_values_are_imputed_with_training_medians_only(tmp_path):
+    rng = np.random.default_rng(2)
+    values = counts(rng, n=40)
+    partition = np.array(["train"] * 24 + ["valid"] * 6 + ["test"] * 10)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[:24, 7] = np.nan  # a gene without any training value
+    features, params = expression_features(tmp_path, values, "a", partition, top_genes=None)
+    expected = np.nanmedian(np.where(np.arange(8) == 7, 0.0, values[:24]), axis=0)
+    np.testing.assert_allclose(params["impute_median"], expected)
+    assert params["genes_without_training_values"] == 1
+    assert np.isfinite(features).all()
+    filled = np.where(np.isnan(values), expected[None, :], values)
+    np.testing.assert_allclose(features, apply_expression(filled, params), rtol=1e-6)
+    changed = values.copy()
+    changed[partition == "test"] = np.nan  # the test samples' values never reach the medians
+    assert expression_features(tmp_path, changed, "b", partition, top_genes=None)[1] == params
 
 
 def test_timecourse_zscore_uses_only_the_training_time_range(tmp_path):

@@ -35,7 +35,8 @@ def write_expression_features(
     values = np.load(matrix_path)
     genes = pd.read_csv(genes_path, sep="\t", dtype=str)["gene"].tolist()
     _, train = _train_mask(index_path, split_path, unit)
-    params = normalise.fit_expression(values[train], genes, **settings)
+    impute = bool(np.isnan(values).any())  # only 'missing: impute' leaves NaN in matrix.npy
+    params = normalise.fit_expression(values[train], genes, **settings, impute=impute)
     params["fitted_on"] = {"unit": unit, "partition": "train", "n_samples": int(train.sum())}
     with all_or_nothing(features_path, genes_out, params_path):
         save_array(features_path, normalise.apply_expression(values, params))

@@ -6,6 +6,7 @@ removes its outputs if writing fails, so bad input leaves no partial output.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
@@ -13,8 +14,8 @@ import pandas as pd
 
 from biodl import encode
 from biodl.alphabets import get_alphabet
-from biodl.errors import InputError
-from biodl.io.expression import read_expression
+from biodl.errors import InputError, where
+from biodl.io.expression import ExpressionMatrix, apply_missing_policy, read_expression, select_samples
 from biodl.io.fasta import FastaTokens, read_fasta
 from biodl.io.outputs import all_or_nothing, save_array, save_json, save_sparse, save_table
 from biodl.io.tables import check_unique_ids, line_of, read_text_table, reconcile_ids
@@ -22,6 +23,8 @@ from biodl.io.timecourse import read_timecourses
 from biodl.labels import check_labels, check_position_labels
 
 Path = str | os.PathLike
+
+log = logging.getLogger("biodl.ingest")
 
 
 def item_columns(group_column: str | None, partition_column: str | None) -> dict[str, str]:
@@ -168,13 +171,29 @@ def ingest_expression(
     label_columns: list[str] | None = None,
     group_column: str | None = None,
     partition_column: str | None = None,
+    missing: str = "reject",
+    use_samples: str = "all",
 ) -> None:
-    """Expression matrix + sample sheet (or AnnData obs) → ids.tsv, matrix.npy, genes.tsv, meta.json."""
+    """Expression matrix + sample sheet (or AnnData obs) → ids.tsv, matrix.npy, genes.tsv, meta.json.
+
+    ``use_samples='in_sheet'`` keeps the matrix's samples that the sheet lists (by default the
+    sheet must list every one); ``missing`` is applied to the kept samples (see
+    :func:`biodl.io.expression.apply_missing_policy`); 'impute' leaves NaN in matrix.npy for the
+    features stage, which imputes with medians of the training partition.
+    """
     label_columns = list(label_columns or [])
     extra = item_columns(group_column, partition_column)
-    data = read_expression(matrix, orientation, counts=values == "counts", layer=layer)
+    data = read_expression(matrix, orientation, counts=values == "counts", layer=layer, missing=missing)
+    notes, left_out = [], 0
     if samples is not None:
         sheet = read_sheet(samples, id_column, label_columns, extra)
+        lines = _sample_lines(matrix, orientation, len(data.samples))
+        data, left_out = _samples_of_sheet(data, sheet[id_column], use_samples, matrix, samples, lines)
+        if left_out:
+            notes.append(
+                f"{left_out} of {left_out + len(data.samples)} samples of the matrix are not in the "
+                "sample sheet and were left out (use_samples: in_sheet)"
+            )
         sheet = _sheet_in_order(
             sheet,
             id_column,
@@ -191,6 +210,10 @@ def ingest_expression(
         raise InputError(f"{matrix}: a sample sheet is needed for the labels (set 'samples')")
     classes = check_labels(sheet, task, label_columns, sheet_path, id_column)
     index = _index_table(data.samples, sheet, label_columns, extra)
+    data, absent = apply_missing_policy(data, missing, matrix)
+    notes += _missing_notes(absent)
+    for note in notes:
+        log.info(note)
     meta = {
         "kind": "expression",
         "task": task,
@@ -199,12 +222,53 @@ def ingest_expression(
         "classes": classes,
         "n_samples": len(data.samples),
         "n_genes": len(data.genes),
+        "missing": absent,
+        "samples_left_out": left_out,
+        "notes": notes,
     }
     with all_or_nothing(*outputs.values()):
         save_table(outputs["ids"], index)
         save_array(outputs["matrix"], data.values.astype(np.float32))
         save_table(outputs["genes"], pd.DataFrame({"gene": data.genes}))
         save_json(outputs["meta"], meta)
+
+
+def _samples_of_sheet(
+    data: ExpressionMatrix,
+    listed: pd.Series,
+    use_samples: str,
+    matrix: Path,
+    sheet: Path,
+    lines: list[int | None],
+) -> tuple[ExpressionMatrix, int]:
+    """The matrix's samples that the sheet lists, and how many were left out.
+
+    With ``use_samples='all'`` a sample missing from the sheet is an error (a subset needs the
+    explicit option); a sheet id that is not in the matrix is always one (see _sheet_in_order).
+    """
+    keep = np.isin(data.samples, listed.str.strip().to_numpy())
+    if keep.all():
+        return data, 0
+    if use_samples == "all":
+        first = int(np.flatnonzero(~keep)[0])
+        raise InputError(
+            f"{where(matrix, data.samples[first], lines[first])}: id has no row in {sheet} "
+            f"({int((~keep).sum())} of {len(keep)} samples are not in it; set 'use_samples: in_sheet' "
+            "to use only the samples the sheet lists)"
+        )
+    if not keep.any():
+        raise InputError(f"{sheet}: lists none of the {len(data.samples)} samples of {matrix}")
+    return select_samples(data, keep), int((~keep).sum())
+
+
+def _missing_notes(absent: dict) -> list[str]:
+    """What the missing-value policy found and did, in words for the log and the report."""
+    if not absent["values"]:
+        return []
+    found = f"{absent['values']} missing values in {absent['genes_with_missing']} genes"
+    if absent["policy"] == "drop_genes":
+        return [f"{found}: those genes were dropped (missing: drop_genes)"]
+    return [f"{found}: imputed per gene with the median of the training partition (missing: impute)"]
 
 
 def _sample_lines(matrix: Path, orientation: str, n_samples: int) -> list[int | None]:

@@ -17,14 +17,20 @@ def fit_expression(
     log1p: bool = True,
     top_genes: int | None = None,
     zscore: bool = True,
+    impute: bool = False,
 ) -> dict:
-    """Fit library-size scaling, log1p, most-variable-gene selection and z-scores on ``train``.
+    """Fit imputation, library-size scaling, log1p, most-variable-gene selection and z-scores on ``train``.
 
-    ``train`` is samples × genes. The library-size target defaults to the
-    median training library size; gene variance, means and standard
-    deviations are computed on the training samples after the earlier steps.
+    ``train`` is samples × genes. With ``impute`` missing values (NaN) are first
+    replaced by each gene's median over the training samples (0 for a gene with no
+    training value). The library-size target defaults to the median training
+    library size; gene variance, means and standard deviations are computed on
+    the training samples after the earlier steps.
     """
     params: dict = {"library_size": library_size, "log1p": log1p, "zscore": zscore}
+    if impute:
+        params["impute_median"], params["genes_without_training_values"] = _fit_medians(train)
+        train = _impute(train, params)
     if library_size:
         sums = train.sum(axis=1)
         params["target_sum"] = float(target_sum if target_sum is not None else np.median(sums))
@@ -44,10 +50,26 @@ def fit_expression(
 
 def apply_expression(values: np.ndarray, params: dict) -> np.ndarray:
     """Apply fitted expression parameters to samples × genes ``values``."""
-    result = _scale_and_log(values, params)[:, params["gene_index"]]
+    result = _scale_and_log(_impute(values, params), params)[:, params["gene_index"]]
     if params["zscore"]:
         result = (result - np.asarray(params["mean"])) / np.asarray(params["sd"])
     return result.astype(np.float32)
+
+
+def _fit_medians(train: np.ndarray) -> tuple[list[float], int]:
+    """Per-gene medians of the training samples (scikit-learn's SimpleImputer), and the genes without any."""
+    from sklearn.impute import SimpleImputer
+
+    imputer = SimpleImputer(strategy="median", keep_empty_features=True).fit(train)
+    return imputer.statistics_.tolist(), int(np.isnan(train).all(axis=0).sum())
+
+
+def _impute(values: np.ndarray, params: dict) -> np.ndarray:
+    """``values`` with every NaN replaced by its gene's fitted median (unchanged without imputation)."""
+    if "impute_median" not in params:
+        return values
+    medians = np.asarray(params["impute_median"])
+    return np.where(np.isnan(values), medians[None, :], values)
 
 
 def _scale_and_log(values: np.ndarray, params: dict) -> np.ndarray:

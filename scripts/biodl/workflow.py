@@ -376,6 +376,8 @@ def ingest_arguments(settings: dict) -> dict:
             "orientation": settings.get("orientation", "genes_by_samples"),
             "values": settings.get("values", "counts"),
             "layer": settings.get("layer"),
+            "missing": settings.get("missing", "reject"),
+            "use_samples": settings.get("use_samples", "all"),
         }
     if kind == "timecourse":
         return {

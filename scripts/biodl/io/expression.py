@@ -13,6 +13,10 @@ from biodl.errors import InputError, where
 from biodl.io.tables import check_unique_ids, delimiter_for, line_of
 
 Orientation = Literal["genes_by_samples", "samples_by_genes"]
+Missing = Literal["reject", "drop_genes", "impute"]
+MISSING_HINT = (
+    "set 'missing: drop_genes' or 'missing: impute' in the dataset's config to accept missing values"
+)
 
 
 @dataclass
@@ -30,11 +34,16 @@ def read_expression(
     orientation: Orientation = "genes_by_samples",
     counts: bool = True,
     layer: str | None = None,
+    missing: Missing = "reject",
 ) -> ExpressionMatrix:
-    """Read and validate an expression matrix; ``counts=True`` also rejects negatives."""
+    """Read and validate an expression matrix.
+
+    ``counts=True`` also rejects negatives; missing values (NaN, NA, empty cells) are rejected
+    unless ``missing`` is 'drop_genes' or 'impute', which keep them as NaN for the caller.
+    """
     h5ad = str(path).endswith(".h5ad")
     matrix = _read_h5ad(path, layer) if h5ad else _read_delimited(path, orientation)
-    _check_values(matrix, path, orientation, counts)
+    _check_values(matrix, path, orientation, counts, reject_missing=missing == "reject")
     return matrix
 
 
@@ -107,19 +116,54 @@ def _read_h5ad(path: str | os.PathLike, layer: str | None) -> ExpressionMatrix:
 
 
 def _check_values(
-    matrix: ExpressionMatrix, path: str | os.PathLike, orientation: Orientation, counts: bool
+    matrix: ExpressionMatrix,
+    path: str | os.PathLike,
+    orientation: Orientation,
+    counts: bool,
+    reject_missing: bool = True,
 ) -> None:
-    """Reject NaN, infinite and (for counts) negative values, naming the cell."""
-    problems = [
-        (np.isnan(matrix.values), "is missing (NaN)"),
-        (np.isinf(matrix.values), "is infinite"),
-    ]
+    """Reject infinite, (for counts) negative and (unless allowed) missing values, naming the cell."""
+    problems = [(np.isnan(matrix.values), f"is missing (NaN); {MISSING_HINT}")] if reject_missing else []
+    problems.append((np.isinf(matrix.values), "is infinite"))
     if counts:
         problems.append((matrix.values < 0, "is a negative count"))
     for mask, what in problems:
         if mask.any():
             sample, gene = np.argwhere(mask)[0]
             raise InputError(_cell_location(matrix, path, orientation, sample, gene) + f" {what}")
+
+
+def select_samples(matrix: ExpressionMatrix, keep: np.ndarray) -> ExpressionMatrix:
+    """The matrix restricted to the samples where ``keep`` is true."""
+    obs = None if matrix.obs is None else matrix.obs[keep].reset_index(drop=True)
+    samples = [name for name, kept in zip(matrix.samples, keep) if kept]
+    return ExpressionMatrix(samples, matrix.genes, matrix.values[keep], obs)
+
+
+def apply_missing_policy(
+    matrix: ExpressionMatrix, policy: Missing, path: str | os.PathLike
+) -> tuple[ExpressionMatrix, dict]:
+    """Drop the genes with missing values ('drop_genes') or keep them for imputation ('impute').
+
+    Returns the matrix and a count of what was found and done, for meta.json.
+    """
+    absent = np.isnan(matrix.values)
+    affected = absent.any(axis=0)
+    counted = {
+        "policy": policy,
+        "values": int(absent.sum()),
+        "genes_with_missing": int(affected.sum()),
+        "genes_dropped": 0,
+    }
+    if policy != "drop_genes" or not affected.any():
+        return matrix, counted
+    if affected.all():
+        raise InputError(
+            f"{path}: every one of {len(matrix.genes)} genes has a missing value; nothing is left"
+        )
+    genes = [gene for gene, dropped in zip(matrix.genes, affected) if not dropped]
+    counted["genes_dropped"] = int(affected.sum())
+    return ExpressionMatrix(matrix.samples, genes, matrix.values[:, ~affected], matrix.obs), counted
 
 
 def _cell_location(
