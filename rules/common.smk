@@ -157,6 +157,9 @@ def report_inputs(wildcards):
         compare = layout.compare(dataset)
         files[f"summary|{dataset}"] = compare["summary"]
         files[f"paired|{dataset}"] = compare["paired"]
+        kind = config["datasets"][dataset]["kind"]
+        files[f"data|{dataset}"] = layout.ingest(kind, dataset)["meta"]
+        files[f"split|{dataset}"] = layout.split(dataset)["report"]
         for name, path in layout.figures(dataset).items():
             files[f"figure|{dataset}|{name}"] = path
         for name, unit, seed in layout.evaluated_runs(dataset):

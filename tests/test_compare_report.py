@@ -232,7 +232,14 @@ def test_every_binary_figure_is_a_png_and_reproducible(runs):
 
 def build_report(folder, files):
     figures = make_figures(folder, files)
+    notes = ["3 of 40 samples of the matrix are not in the sample sheet and were left out"]
+    (folder / "meta.json").write_text(json.dumps({"kind": "expression", "notes": notes}))
+    (folder / "report.json").write_text(
+        json.dumps({"method": "holdout", "warnings": ["class 'x' has no test item"]})
+    )
     inputs = {
+        "data|toy": folder / "meta.json",
+        "split|toy": folder / "report.json",
         "summary|toy": folder / "compare" / "summary.tsv",
         "paired|toy": folder / "compare" / "paired.tsv",
         **{f"figure|toy|{name}": path for name, path in figures.items()},
@@ -262,6 +269,10 @@ def test_report_is_self_contained_and_puts_the_comparison_first(runs):
     assert "better" in first_table and "best baseline" in first_table
     assert "numpy" in text and "2.4.6" in text and "seeds" in text
     assert "Intervals: t over 2 seeds of one split unit." in text
+    assert (
+        "Data: 3 of 40 samples of the matrix are not in the sample sheet and were left out; "
+        "split: class &#x27;x&#x27; has no test item." in text
+    )
     first = path.read_bytes()
     build_report(folder, files)
     assert path.read_bytes() == first

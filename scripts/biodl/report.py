@@ -166,6 +166,15 @@ COMPARISON_HEADERS = [
 ]
 
 
+def data_notes(meta: dict, split: dict) -> str:
+    """What ingest and split did to the data that a reader must know (left-out samples, imputation,
+    split warnings), as a paragraph; empty when there is nothing to say."""
+    notes = [*meta.get("notes", []), *(f"split: {warning}" for warning in split.get("warnings", []))]
+    if not notes:
+        return ""
+    return '<p class="note">Data: ' + "; ".join(html.escape(note) for note in notes) + ".</p>"
+
+
 def interval_methods(summary: pd.DataFrame, metric: str) -> str:
     """The interval methods of the headline metric's rows, e.g. 'corrected resampled t over 5 folds (...)'."""
     methods = summary.loc[summary["metric"] == metric, "ci_method"].dropna().unique()
@@ -336,14 +345,16 @@ def generative_section(dataset: str, kind: str, summary: pd.DataFrame, figures: 
 
 
 def group_files(files: dict[str, Path]) -> dict[str, dict]:
-    """Split the report's inputs by kind: summary, paired, figure, generative, generative_figure, run."""
-    groups: dict[str, dict] = {
-        kind: {} for kind in ("summary", "paired", "figure", "generative", "generative_figure", "run")
-    }
+    """Split the report's inputs by kind: summary, paired, figure, generative, generative_figure, run,
+    data (ingest meta.json) and split (split report.json)."""
+    kinds = ("summary", "paired", "figure", "generative", "generative_figure", "run", "data", "split")
+    groups: dict[str, dict] = {kind: {} for kind in kinds}
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
         if kind in ("summary", "paired", "generative"):
             groups[kind][dataset] = pd.read_csv(path, sep="\t")
+        elif kind in ("data", "split"):
+            groups[kind][dataset] = json.loads(FilePath(path).read_text(encoding="utf-8"))
         elif kind in ("figure", "generative_figure"):
             groups[kind].setdefault(dataset, {})[rest[0]] = path
         elif kind == "run":
@@ -399,6 +410,7 @@ def write_report(
             f'<p class="note">Task: {html.escape(task)}. Headline metric: {html.escape(metric)} '
             f"({'higher' if higher else 'lower'} is better). "
             f"Intervals: {html.escape(interval_methods(summaries[dataset], metric))}.</p>",
+            data_notes(groups["data"].get(dataset, {}), groups["split"].get(dataset, {})),
             "<h3>Metrics</h3>",
             metric_table(task, summaries[dataset]),
             "<h3>Paired comparisons with the best baseline</h3>",
