@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -305,3 +306,51 @@ def test_generative_models_of_the_demo_run_end_to_end_and_vaes_beat_chance(tmp_p
     assert 'id="generative"' in report and "TGACTCA in samples" in report
     shown = len(FIGURES["binary"]) + len(GENERATIVE_FIGURES["tokens"]) + len(GENERATIVE_FIGURES["vector"])
     assert report.count("data:image/png;base64,") == shown
+
+
+@pytest.mark.slow
+def test_an_expression_cohort_with_missing_values_and_a_subset_sheet_runs_to_the_report(tmp_path):
+    """missing: impute and use_samples: in_sheet through Snakemake, on repeated folds, to the report."""
+    workdir = copy_workflow(tmp_path / "wf")
+    matrix = pd.read_csv(workdir / "resources/demo/expression.counts.tsv.gz", sep="\t", index_col=0)
+    rng = np.random.default_rng(7)
+    matrix = matrix.mask(rng.random(matrix.shape) < 0.02)  # 2 % of the cells missing
+    matrix.to_csv(workdir / "resources/demo/cohort.tsv", sep="\t", na_rep="NA")
+    sheet = pd.read_csv(workdir / "resources/demo/expression.samples.tsv", sep="\t")
+    two_classes = sheet[sheet["label"].isin(["subtype_A", "subtype_B"])]
+    two_classes.to_csv(workdir / "resources/demo/cohort.samples.tsv", sep="\t", index=False)
+
+    def cohort(config):
+        config["datasets"] = {
+            "cohort": {
+                "kind": "expression",
+                "task": "binary",
+                "matrix": "resources/demo/cohort.tsv",
+                "samples": "resources/demo/cohort.samples.tsv",
+                "use_samples": "in_sheet",
+                "missing": "impute",
+                "group_column": "patient",
+                "normalise": {"top_genes": 200},
+                "split": {"folds": 3, "repeats": 2},
+            }
+        }
+        config["models"] = {}
+        config["baselines"] = {name: {"method": name} for name in ("logistic", "shuffled_labels")}
+
+    edit_config(workdir, cohort)
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    meta = json.loads((workdir / "results/cohort/ingest/meta.json").read_text())
+    left_out = len(sheet) - len(two_classes)
+    assert meta["samples_left_out"] == left_out and meta["n_samples"] == len(two_classes)
+    assert meta["missing"]["values"] == int(matrix[two_classes["sample"]].isna().sum().sum())
+    params = json.loads((workdir / "results/cohort/features/r1fold2/params.json").read_text())
+    assert len(params["impute_median"]) == len(matrix)
+    summary = pd.read_csv(workdir / "results/cohort/compare/summary.tsv", sep="\t")
+    auc = summary.query("metric == 'roc_auc'").set_index("model")
+    assert auc.loc["logistic", "mean"] > 0.8 and auc.loc["logistic", "ci_high"] <= 1.0
+    assert auc.loc["shuffled_labels", "ci_low"] <= 0.5 <= auc.loc["shuffled_labels", "ci_high"]
+    assert set(auc["ci_method"]) == {"corrected resampled t over 6 folds (Nadeau & Bengio 2003)"}
+    report = (workdir / "results/report.html").read_text()
+    assert f"Data: {left_out} of {len(sheet)} samples of the matrix are not in the sample sheet" in report
+    assert "imputed per gene with the median of the training partition" in report
