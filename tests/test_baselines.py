@@ -222,3 +222,55 @@ def test_shuffled_label_control_is_at_chance_over_the_units_of_a_class_sorted_fi
     assert abs(summary["mean"] - 0.5) <= 0.05
     assert summary["ci_low"] <= 0.5 <= summary["ci_high"]
     assert tidy["value"].nunique() == len(tidy)
+
+
+def length_only_dataset(folder, n: int = 400) -> dict:
+    """Random DNA whose class is its length (20–30 'short', 40–50 'long'): k-mer frequencies carry nothing."""
+    rng = np.random.default_rng(5)
+    labels = np.where(np.arange(n) % 2 == 0, "short", "long")
+    lengths = np.where(labels == "short", rng.integers(20, 31, n), rng.integers(40, 51, n))
+    tokens = rng.integers(1, 5, size=(n, 50)).astype(np.uint8)
+    tokens[np.arange(50)[None, :] >= lengths[:, None]] = 0
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"r{i}" for i in range(n)]
+    pd.DataFrame({"id": ids, "label": labels}).to_csv(folder / "ids.tsv", sep="\t", index=False)
+    save_array(folder / "tokens.npy", tokens)
+    save_json(
+        folder / "meta.json",
+        {"label_columns": ["label"], "classes": {"label": ["long", "short"]}, "vocabulary": "ACGT"},
+    )
+    partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
+    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
+    return {
+        "ids": folder / "ids.tsv",
+        "meta": folder / "meta.json",
+        "tokens": folder / "tokens.npy",
+        "split": folder / "split.tsv",
+    }
+
+
+def test_kmer_baselines_see_the_length_when_lengths_vary(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    files = length_only_dataset(tmp_path)
+    data = load(files)
+    counts, ids = kmer_inputs(files)
+    lengths = (np.load(files["tokens"]) != 0).sum(axis=1)
+    with_length = fit_baseline("logistic", data, 1, 1, {}, counts, ids, lengths=lengths)
+    without = fit_baseline("logistic", data, 1, 1, {}, counts, ids)
+    assert binary_auc(with_length, data) > 0.95
+    assert abs(binary_auc(without, data) - 0.5) < 0.15
+    # the same as scikit-learn on [frequencies, log length], scaled on train, at the chosen C
+    split = pd.read_csv(files["split"], sep="\t")["partition"].to_numpy()
+    counts = counts.astype(np.float64)
+    frequencies = sp.diags(1.0 / np.asarray(counts.sum(axis=1)).ravel()) @ counts
+    features = sp.hstack([frequencies, np.log(lengths)[:, None]], format="csr")
+    scaler = StandardScaler(with_mean=False).fit(features[split == "train"])
+    truth = (pd.read_csv(files["ids"], sep="\t")["label"] == "short").astype(int).to_numpy()
+    direct = LogisticRegression(
+        C=with_length.chosen["C"], class_weight="balanced", max_iter=5000, random_state=1
+    )
+    direct.fit(scaler.transform(features[split == "train"]), truth[split == "train"])
+    expected = direct.predict_proba(scaler.transform(features[split == "test"]))[:, 1]
+    np.testing.assert_allclose(with_length.scores[:, 0], expected, rtol=1e-6, atol=1e-8)

@@ -195,3 +195,25 @@ def test_training_settings_of_each_family_are_those_its_code_reads():
     assert TRAINING_KEYS["supervised"] == set(TRAINING_DEFAULTS)
     assert TRAINING_KEYS["gan"] == set(GAN_TRAINING_DEFAULTS)
     assert TRAINING_KEYS["vae"] == set(VAE_TRAINING_DEFAULTS) - {"n_samples", "sample_mode"}
+
+
+@pytest.mark.parametrize(
+    ("alphabet", "kmers", "expected"),
+    [("protein", {}, 2), ("dna", {}, 4), ("rna", {}, 4), ("protein", {"k": 3}, 3), ("dna", {"k": 6}, 6)],
+)
+def test_kmer_size_defaults_to_the_alphabets_own(demo, schema, alphabet, kmers, expected):
+    from biodl.workflow import ingest_arguments
+
+    demo["datasets"] = {
+        "peptides": {
+            "kind": "sequences",
+            "task": "binary",
+            "alphabet": alphabet,
+            "fasta": "p.fa",
+            "labels": "p.tsv",
+            "kmers": kmers,
+        }
+    }
+    check_config(demo, schema)
+    validate(demo, str(schema))
+    assert ingest_arguments(demo["datasets"]["peptides"])["kmer_k"] == expected

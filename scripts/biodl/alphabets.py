@@ -25,6 +25,7 @@ class Alphabet:
     ambiguous_codes: str
     synonyms: tuple[tuple[str, str], ...] = ()
     complement: str | None = None
+    kmer_k: int = 4  # default k of the baselines' k-mer profiles: 4**4 = 256 columns, 20**2 = 400
 
     @property
     def size(self) -> int:
@@ -50,7 +51,7 @@ class Alphabet:
 
 DNA = Alphabet("DNA", "ACGT", "N", "NRYSWKMBDHV", complement="TGCA")
 RNA = Alphabet("RNA", "ACGU", "N", "NRYSWKMBDHV", synonyms=(("T", "U"),), complement="UGCA")
-PROTEIN = Alphabet("protein", "ACDEFGHIKLMNPQRSTVWY", "X", "XBZJUO")
+PROTEIN = Alphabet("protein", "ACDEFGHIKLMNPQRSTVWY", "X", "XBZJUO", kmer_k=2)
 
 ALPHABETS = {"dna": DNA, "rna": RNA, "protein": PROTEIN}
 

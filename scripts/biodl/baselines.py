@@ -83,13 +83,25 @@ def inputs_and_targets(partition: Partition) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------- features
 
 
-def kmer_frequencies(counts: sp.csr_matrix, row_of: dict[str, int]) -> Features:
-    """k-mer counts of a partition's items, divided by each item's total."""
+def kmer_frequencies(
+    counts: sp.csr_matrix, row_of: dict[str, int], lengths: np.ndarray | None = None
+) -> Features:
+    """k-mer counts of a partition's items, divided by each item's total.
+
+    With ``lengths`` (one per row of ``counts``) that are not all equal, a last column holds
+    log(length): frequencies alone drop a sequence's length, which matters for peptides and genes.
+    """
+    varied = lengths is not None and np.ptp(lengths) > 0
 
     def features(partition: Partition) -> sp.csr_matrix:
-        rows = counts[[row_of[name] for name in partition.ids]].astype(np.float64)
+        picked = [row_of[name] for name in partition.ids]
+        rows = counts[picked].astype(np.float64)
         totals = np.asarray(rows.sum(axis=1)).ravel()
-        return sp.diags(1.0 / np.maximum(totals, 1.0)) @ rows
+        frequencies = sp.diags(1.0 / np.maximum(totals, 1.0)) @ rows
+        if not varied:
+            return frequencies
+        log_length = sp.csr_matrix(np.log(np.maximum(lengths[picked], 1)).reshape(-1, 1))
+        return sp.hstack([frequencies, log_length], format="csr")
 
     return features
 
@@ -338,15 +350,20 @@ def fit_baseline(
     kmer_counts: sp.csr_matrix | None = None,
     ids: list[str] | None = None,
     unit: str = "holdout",
+    lengths: np.ndarray | None = None,
 ) -> Fitted:
-    """Fit one baseline on the training partition and score the test partition of ``unit``."""
+    """Fit one baseline on the training partition and score the test partition of ``unit``.
+
+    Sequences: ``kmer_counts`` and ``lengths`` (residues each sequence keeps) are rows in the
+    order of ``ids``.
+    """
     task = data.task.task
     if task == "per_position":
         return fit_positions(method, data, seed, hparams)
     if task == "forecasting":
         return fit_forecasts(method, data, hparams)
     if data.spec.kind == "tokens":
-        features = kmer_frequencies(kmer_counts, {name: row for row, name in enumerate(ids)})
+        features = kmer_frequencies(kmer_counts, {name: row for row, name in enumerate(ids)}, lengths)
     elif data.spec.kind == "series":
         features = series_summaries
     else:

@@ -102,6 +102,7 @@ def baseline_run(
     run_config: dict | None = None,
 ) -> None:
     """Fit one baseline on one split unit and write its test predictions and run.json."""
+    import numpy as np
     import pandas as pd
     import scipy.sparse as sp
 
@@ -112,8 +113,9 @@ def baseline_run(
 
     data = load_run_data(kind, task, files, unit, windows, split_by)
     counts = sp.load_npz(files["kmers"]) if "kmers" in files else None
+    lengths = (np.load(files["inputs"]) != 0).sum(axis=1) if "kmers" in files else None
     ids = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)["id"].tolist()
-    fitted = fit_baseline(method, data, seed, threads, hparams, counts, ids, unit)
+    fitted = fit_baseline(method, data, seed, threads, hparams, counts, ids, unit, lengths)
     with all_or_nothing(outputs["predictions"], outputs["run"]):
         save_table(outputs["predictions"], prediction_table(data, data.partitions["test"], fitted.scores))
         save_json(

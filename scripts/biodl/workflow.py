@@ -362,12 +362,14 @@ def ingest_arguments(settings: dict) -> dict:
     if settings.get("split", {}).get("column"):
         common["partition_column"] = settings["split"]["column"]
     if kind == "sequences":
+        from biodl.alphabets import get_alphabet
+
         return {
             **common,
             "alphabet": settings["alphabet"],
             "allow_ambiguous": settings.get("allow_ambiguous", False),
             "length": settings.get("length", {}),
-            "kmer_k": settings.get("kmers", {}).get("k", 4),
+            "kmer_k": settings.get("kmers", {}).get("k") or get_alphabet(settings["alphabet"]).kmer_k,
             "position_classes": settings.get("position_classes"),
         }
     if kind == "expression":
