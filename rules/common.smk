@@ -93,14 +93,6 @@ def all_training_outputs():
     ]
 
 
-def baseline_inputs(wildcards):
-    inputs = layout.training_inputs(wildcards.dataset, wildcards.unit)
-    settings = dataset_config(wildcards)
-    if settings["kind"] == "sequences":
-        inputs["kmers"] = layout.ingest("sequences", wildcards.dataset)["kmers"]
-    return inputs
-
-
 def compare_inputs(wildcards):
     runs = layout.evaluated_runs(wildcards.dataset)
     files = {"split": layout.split(wildcards.dataset)["split"]}

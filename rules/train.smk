@@ -44,7 +44,7 @@ rule train:
 
 rule baseline:
     input:
-        unpack(baseline_inputs),
+        unpack(training_inputs),
     output:
         predictions=layout.run()["predictions"],
         run=layout.run()["run"],

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from biodl.baselines import fit_baseline, residue_windows, series_summaries
+from biodl.baselines import Letters, fit_baseline, residue_windows, series_summaries
 from biodl.batches import Partition, load_items, load_windows
 from biodl.compare import fold_test_train_ratios, summarise
 from biodl.encode import kmer_counts
@@ -20,11 +20,7 @@ from scipy import stats
 from sklearn.metrics import accuracy_score, roc_auc_score
 from test_training import load, motif_dataset
 
-
-def kmer_inputs(files: dict) -> tuple[sp.csr_matrix, list[str]]:
-    tokens = np.load(files["tokens"])
-    ids = pd.read_csv(files["ids"], sep="\t")["id"].tolist()
-    return kmer_counts(tokens, 4, 4), ids
+LETTERS = Letters(alphabet_size=4, kmer_k=4)
 
 
 def binary_auc(fitted, data) -> float:
@@ -65,9 +61,8 @@ def test_series_summaries_match_numpy_and_scipy():
 def test_kmer_baselines_find_a_planted_motif(tmp_path, method):
     files = motif_dataset(tmp_path, n=600, length=40)
     data = load(files)
-    counts, ids = kmer_inputs(files)
     fitted = fit_baseline(
-        method, data, 1, 1, {"n_estimators": 100} if method == "random_forest" else {}, counts, ids
+        method, data, 1, 1, {"n_estimators": 100} if method == "random_forest" else {}, LETTERS
     )
     assert binary_auc(fitted, data) > 0.85
 
@@ -75,23 +70,29 @@ def test_kmer_baselines_find_a_planted_motif(tmp_path, method):
 def test_shuffled_label_control_stays_at_chance(tmp_path):
     files = motif_dataset(tmp_path, n=600, length=40)
     data = load(files)
-    counts, ids = kmer_inputs(files)
-    fitted = fit_baseline("shuffled_labels", data, 1, 1, {}, counts, ids)
+    fitted = fit_baseline("shuffled_labels", data, 1, 1, {}, LETTERS)
     assert abs(binary_auc(fitted, data) - 0.5) < 0.12
 
 
-def test_setting_is_chosen_on_validation_not_test(tmp_path):
-    files = motif_dataset(tmp_path, n=600, length=40)
-    counts, ids = kmer_inputs(files)
-    chosen = fit_baseline("logistic", load(files), 1, 1, {}, counts, ids).chosen
+SEQUENCE_METHODS = ["logistic", "onehot_logistic", "gkm_logistic", "boosted_trees", "shuffled_labels"]
+
+
+@pytest.mark.parametrize("method", SEQUENCE_METHODS)
+def test_settings_are_chosen_on_validation_never_on_test(tmp_path, method):
+    """Flipping every test label and scrambling every test sequence changes nothing that was chosen."""
+    files = motif_dataset(tmp_path, n=400, length=40)
+    hparams = {"max_iter": 30} if method == "boosted_trees" else {}
+    first = fit_baseline(method, load(files), 1, 1, hparams, LETTERS)
     index = pd.read_csv(files["ids"], sep="\t")
-    split = pd.read_csv(files["split"], sep="\t")
-    test = split["partition"].eq("test").to_numpy()
-    index.loc[test, "label"] = np.where(
-        index.loc[test, "label"] == "yes", "no", "yes"
-    )  # flip every test label
+    test = pd.read_csv(files["split"], sep="\t")["partition"].eq("test").to_numpy()
+    index.loc[test, "label"] = np.where(index.loc[test, "label"] == "yes", "no", "yes")
     index.to_csv(files["ids"], sep="\t", index=False)
-    assert fit_baseline("logistic", load(files), 1, 1, {}, counts, ids).chosen == chosen
+    tokens = np.load(files["tokens"])
+    tokens[test] = np.random.default_rng(9).integers(1, 5, size=tokens[test].shape)
+    save_array(files["tokens"], tokens)
+    second = fit_baseline(method, load(files), 1, 1, hparams, LETTERS)
+    assert second.chosen == first.chosen and second.valid_loss == first.valid_loss
+    assert len(first.chosen) >= 1
 
 
 def test_window_logistic_learns_residue_classes(tmp_path):
@@ -158,9 +159,7 @@ def test_forecast_baselines(tmp_path):
 
 def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
     files = motif_dataset(tmp_path / "data", n=300, length=30)
-    counts, _ = kmer_inputs(files)
-    sp.save_npz(tmp_path / "data" / "kmers.npz", counts)
-    inputs = {**files, "inputs": files["tokens"], "kmers": tmp_path / "data" / "kmers.npz"}
+    inputs = {**files, "inputs": files["tokens"]}
     outputs = []
     for attempt in ("a", "b"):
         out = {"predictions": tmp_path / attempt / "predictions.tsv", "run": tmp_path / attempt / "run.json"}
@@ -172,7 +171,7 @@ def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
     assert len(table) == 60
     assert table.filter(like="score:").sum(axis=1).to_numpy() == pytest.approx(1.0)
     run = json.loads((tmp_path / "a" / "run.json").read_text())
-    assert run["method"] == "logistic" and set(run["chosen"]) == {"C"}
+    assert run["method"] == "logistic" and set(run["chosen"]) == {"C", "k"}
 
 
 def test_univariate_windows_are_the_genes_of_the_multivariate_ones(tmp_path):
@@ -211,11 +210,10 @@ def test_shuffled_label_control_is_at_chance_over_the_units_of_a_class_sorted_fi
     strata = index["label"].to_numpy()[order]
     assignments = [assign_folds(strata, np.arange(len(order)), 5, seed) for seed in range(3)]
     fold_table(pd.Series(sorted_ids), assignments).to_csv(files["split"], sep="\t", index=False)
-    counts, ids = kmer_inputs(files)
     rows = []
     for unit in unit_names(5, 3):
         data = load_items("sequences", "binary", files, files["tokens"], files["split"], unit)
-        fitted = fit_baseline("shuffled_labels", data, 1, 1, {}, counts, ids, unit)
+        fitted = fit_baseline("shuffled_labels", data, 1, 1, {}, LETTERS, unit)
         rows.append({"unit": unit, "seed": 1, "value": binary_auc(fitted, data)})
     tidy = pd.DataFrame(rows).assign(model="shuffled", role="control", metric="roc_auc", ci_low=0, ci_high=1)
     summary = summarise(tidy, fold_test_train_ratios(files["split"], set(tidy["unit"]))).iloc[0]
@@ -249,28 +247,40 @@ def length_only_dataset(folder, n: int = 400) -> dict:
     }
 
 
+def kmer_features(tokens: np.ndarray, k: int, log_length: bool) -> sp.csr_matrix:
+    """k-mer frequencies computed here, independently of the baselines' code."""
+    counts = kmer_counts(tokens, k, 4).astype(np.float64)
+    frequencies = sp.diags(1.0 / np.asarray(counts.sum(axis=1)).ravel()) @ counts
+    if not log_length:
+        return frequencies.tocsr()
+    return sp.hstack([frequencies, np.log((tokens != 0).sum(axis=1))[:, None]], format="csr")
+
+
+def direct_fit(estimator, features, files, label="short"):
+    """A scikit-learn estimator fitted on the training rows (scaled on train), scores of the test rows."""
+    from sklearn.preprocessing import StandardScaler
+
+    split = pd.read_csv(files["split"], sep="\t")["partition"].to_numpy()
+    truth = (pd.read_csv(files["ids"], sep="\t")["label"] == label).astype(int).to_numpy()
+    scaler = StandardScaler(with_mean=not sp.issparse(features)).fit(features[split == "train"])
+    estimator.fit(scaler.transform(features[split == "train"]), truth[split == "train"])
+    return estimator.predict_proba(scaler.transform(features[split == "test"]))[:, 1]
+
+
 def test_kmer_baselines_see_the_length_when_lengths_vary(tmp_path):
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
 
     files = length_only_dataset(tmp_path)
     data = load(files)
-    counts, ids = kmer_inputs(files)
-    lengths = (np.load(files["tokens"]) != 0).sum(axis=1)
-    with_length = fit_baseline("logistic", data, 1, 1, {}, counts, ids, lengths=lengths)
-    without = fit_baseline("logistic", data, 1, 1, {}, counts, ids)
-    assert binary_auc(with_length, data) > 0.95
-    assert abs(binary_auc(without, data) - 0.5) < 0.15
-    # the same as scikit-learn on [frequencies, log length], scaled on train, at the chosen C
-    split = pd.read_csv(files["split"], sep="\t")["partition"].to_numpy()
-    counts = counts.astype(np.float64)
-    frequencies = sp.diags(1.0 / np.asarray(counts.sum(axis=1)).ravel()) @ counts
-    features = sp.hstack([frequencies, np.log(lengths)[:, None]], format="csr")
-    scaler = StandardScaler(with_mean=False).fit(features[split == "train"])
-    truth = (pd.read_csv(files["ids"], sep="\t")["label"] == "short").astype(int).to_numpy()
-    direct = LogisticRegression(
-        C=with_length.chosen["C"], class_weight="balanced", max_iter=5000, random_state=1
-    )
-    direct.fit(scaler.transform(features[split == "train"]), truth[split == "train"])
-    expected = direct.predict_proba(scaler.transform(features[split == "test"]))[:, 1]
-    np.testing.assert_allclose(with_length.scores[:, 0], expected, rtol=1e-6, atol=1e-8)
+    fitted = fit_baseline("logistic", data, 1, 1, {}, LETTERS)
+    assert binary_auc(fitted, data) > 0.95
+    tokens = np.load(files["tokens"])
+    setting = fitted.chosen
+    model = LogisticRegression(C=setting["C"], class_weight="balanced", max_iter=5000, random_state=1)
+    expected = direct_fit(model, kmer_features(tokens, setting["k"], log_length=True), files)
+    np.testing.assert_allclose(fitted.scores[:, 0], expected, rtol=1e-6, atol=1e-8)
+    # the same model without the length column is at chance: the classes differ only in length
+    model = LogisticRegression(C=setting["C"], class_weight="balanced", max_iter=5000, random_state=1)
+    without = direct_fit(model, kmer_features(tokens, setting["k"], log_length=False), files)
+    truth = data.partitions["test"].truth(np.arange(len(data.partitions["test"])))
+    assert abs(roc_auc_score(truth, without) - 0.5) < 0.15

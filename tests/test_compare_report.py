@@ -269,6 +269,8 @@ def test_report_is_self_contained_and_puts_the_comparison_first(runs):
     assert "better" in first_table and "best baseline" in first_table
     assert "numpy" in text and "2.4.6" in text and "seeds" in text
     assert "Intervals: t over 2 seeds of one split unit." in text
+    assert "Reference: <b>logistic</b>, the strongest of 2 baselines by mean roc_auc" in text
+    assert "logistic regression on k-mer frequencies" in text
     assert (
         "Data: 3 of 40 samples of the matrix are not in the sample sheet and were left out; "
         "split: class &#x27;x&#x27; has no test item." in text

@@ -64,7 +64,12 @@ def motif_dataset(
     save_array(folder / "tokens.npy", tokens)
     save_json(
         folder / "meta.json",
-        {"label_columns": ["label"], "classes": {"label": ["no", "yes"]}, "vocabulary": "ACGT"},
+        {
+            "label_columns": ["label"],
+            "classes": {"label": ["no", "yes"]},
+            "vocabulary": "ACGT",
+            "kmer": {"k": 4, "letters": "ACGT"},
+        },
     )
     partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
     pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)

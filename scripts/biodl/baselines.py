@@ -3,25 +3,32 @@
 A baseline reads the same :class:`~biodl.batches.TrainingData` as a Keras
 model, so it sees the same split unit, the same targets (standardised for
 regression, normalised values for time courses) and writes the same
-prediction table. Features per input kind:
+prediction table. Features per method and input kind (:data:`FEATURES`):
 
-- sequences: k-mer frequencies (the ingest stage's counts divided by each
-  sequence's total), standardised with training statistics;
+- sequences: k-mer frequencies (counts divided by each sequence's total, k
+  chosen from a range on validation for the linear models), gapped k-mer
+  frequencies (the feature space of gkm-SVM), or the position-aware one-hot
+  encoding of the (padded / trimmed) sequence, flattened; log(length) is one
+  more column of the k-mer features when lengths vary;
 - per-position sequences: a one-hot window of ``2·window + 1`` tokens around
   each residue;
 - expression: the normalised features as they are;
-- series classification: summary statistics per gene (mean, sd, min, max,
-  slope, lag-1 autocorrelation), standardised with training statistics;
-- forecasting: the look-back window, flattened.
+- series classification: the normalised series flattened (time × gene), or
+  summary statistics per gene (mean, sd, min, max, slope, lag-1
+  autocorrelation);
+- forecasting: the look-back window, flattened (ridge AR), or each gene's own
+  look-back window (gradient-boosted trees, one model shared by all genes).
 
-A regularisation strength is chosen from a small grid on the validation
-partition (log-loss or mean squared error there), then the model is fitted on
-the training partition only, as the deep models are; the test partition is
+Features are standardised with training statistics. Settings (regularisation,
+k, learning rate) are chosen from a small grid on the validation partition
+(log-loss or mean squared error there), then the model is fitted on the
+training partition only, as the deep models are; the test partition is
 touched once, for the predictions.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import zlib
 from collections.abc import Callable
@@ -30,24 +37,41 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from biodl import encode
 from biodl.batches import Partition, TrainingData
 
 log = logging.getLogger("biodl.baselines")
 
 Features = Callable[[Partition], np.ndarray | sp.spmatrix]
-GRIDS = {
-    "logistic": ("C", (0.01, 0.1, 1.0, 10.0)),
-    "linear_svm": ("C", (0.01, 0.1, 1.0, 10.0)),
-    "ridge": ("alpha", (0.1, 1.0, 10.0, 100.0)),
-    "window_logistic": ("C", (0.1, 1.0)),
-    "summary_logistic": ("C", (0.01, 0.1, 1.0, 10.0)),
-    "ridge_ar": ("alpha", (0.1, 1.0, 10.0, 100.0)),
-    "shuffled_labels": ("C", (1.0,)),
+Setting = dict[str, float]
+C_GRID = (0.01, 0.1, 1.0, 10.0)
+ALPHA_GRID = (0.1, 1.0, 10.0, 100.0)
+# method → the settings its grid tries on the validation partition (every combination)
+GRIDS: dict[str, dict[str, tuple[float, ...]]] = {
+    "logistic": {"C": C_GRID},
+    "onehot_logistic": {"C": C_GRID},
+    "gkm_logistic": {"C": C_GRID},
+    "elastic_net": {"C": (0.1, 1.0, 10.0), "l1_ratio": (0.2, 0.5, 0.8)},
+    "linear_svm": {"C": C_GRID},
+    "ridge": {"alpha": ALPHA_GRID},
+    "onehot_ridge": {"alpha": ALPHA_GRID},
+    "gkm_ridge": {"alpha": ALPHA_GRID},
+    "boosted_trees": {"learning_rate": (0.03, 0.1, 0.3)},
+    "window_logistic": {"C": (0.1, 1.0)},
+    "summary_logistic": {"C": C_GRID},
+    "ridge_ar": {"alpha": ALPHA_GRID},
 }
+# the setting used when a unit has no validation partition to choose on
+UNTUNED = {"C": 1.0, "alpha": 1.0, "l1_ratio": 0.5, "learning_rate": 0.1}
 DEFAULT_HPARAMS = {
     "random_forest": {"n_estimators": 300, "min_samples_leaf": 1},
+    "boosted_trees": {"max_iter": 200, "window": 7},
     "window_logistic": {"window": 7},
 }
+# k of the k-mer models' range, chosen on validation, by canonical alphabet size
+KMER_RANGE = {4: (2, 3, 4, 5, 6), 20: (1, 2, 3)}
+# gapped k-mers (informative letters, span) by canonical alphabet size
+GAPPED = {4: (4, 8), 20: (2, 4)}
 
 
 @dataclass
@@ -57,6 +81,14 @@ class Fitted:
     scores: np.ndarray
     chosen: dict
     valid_loss: float | None
+
+
+@dataclass(frozen=True)
+class Letters:
+    """What the sequence features need beyond the tokens: canonical alphabet size and ingest k."""
+
+    alphabet_size: int
+    kmer_k: int
 
 
 def control_generator(seed: int, unit: str) -> np.random.Generator:
@@ -80,30 +112,83 @@ def inputs_and_targets(partition: Partition) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(x), np.asarray(y)
 
 
+def settings_grid(method: str, fixed: dict | None = None) -> list[Setting]:
+    """Every combination of the method's grid, each merged with ``fixed`` (e.g. the k-mer size)."""
+    grid = GRIDS.get(method, {})
+    names = sorted(grid)
+    return [
+        {**(fixed or {}), **dict(zip(names, values))}
+        for values in itertools.product(*(grid[n] for n in names))
+    ]
+
+
+def untuned_setting(method: str, fixed: dict | None = None) -> Setting:
+    """The setting used without a validation partition."""
+    return {**(fixed or {}), **{name: UNTUNED[name] for name in GRIDS.get(method, {})}}
+
+
 # ---------------------------------------------------------------------- features
 
 
-def kmer_frequencies(
-    counts: sp.csr_matrix, row_of: dict[str, int], lengths: np.ndarray | None = None
-) -> Features:
-    """k-mer counts of a partition's items, divided by each item's total.
+def kmer_frequencies(k: int, letters: Letters, varied: bool) -> Features:
+    """k-mer counts of a partition's sequences divided by each sequence's total.
 
-    With ``lengths`` (one per row of ``counts``) that are not all equal, a last column holds
-    log(length): frequencies alone drop a sequence's length, which matters for peptides and genes.
+    With ``varied`` (the dataset's lengths vary: some rows are padded) log(length) is a last
+    column: frequencies alone drop a sequence's length, which matters for peptides and genes.
     """
-    varied = lengths is not None and np.ptp(lengths) > 0
 
     def features(partition: Partition) -> sp.csr_matrix:
-        picked = [row_of[name] for name in partition.ids]
-        rows = counts[picked].astype(np.float64)
-        totals = np.asarray(rows.sum(axis=1)).ravel()
-        frequencies = sp.diags(1.0 / np.maximum(totals, 1.0)) @ rows
-        if not varied:
-            return frequencies
-        log_length = sp.csr_matrix(np.log(np.maximum(lengths[picked], 1)).reshape(-1, 1))
-        return sp.hstack([frequencies, log_length], format="csr")
+        tokens = inputs_and_targets(partition)[0]
+        counts = encode.kmer_counts(tokens, k, letters.alphabet_size)
+        return with_log_length(frequencies(counts), tokens) if varied else frequencies(counts)
 
     return features
+
+
+def gapped_kmer_frequencies(k: int, span: int, letters: Letters, varied: bool) -> Features:
+    """Gapped k-mer frequencies (gkm-SVM's feature space, made explicit); + log(length) as above."""
+
+    def features(partition: Partition) -> sp.csr_matrix:
+        tokens = inputs_and_targets(partition)[0]
+        counts = encode.gapped_kmer_counts(tokens, k, span, letters.alphabet_size)
+        return with_log_length(frequencies(counts), tokens) if varied else frequencies(counts)
+
+    return features
+
+
+def frequencies(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """Counts divided by each row's total."""
+    rows = counts.astype(np.float64)
+    totals = np.asarray(rows.sum(axis=1)).ravel()
+    return (sp.diags(1.0 / np.maximum(totals, 1.0)) @ rows).tocsr()
+
+
+def with_log_length(features: sp.csr_matrix, tokens: np.ndarray) -> sp.csr_matrix:
+    """``features`` with a last column of log(sequence length) (residues other than padding)."""
+    lengths = (tokens != 0).sum(axis=1)
+    return sp.hstack([features, np.log(np.maximum(lengths, 1))[:, None]], format="csr")
+
+
+def one_hot(vocabulary: int) -> Features:
+    """The position-aware one-hot encoding of a partition's token rows, flattened (L × vocabulary columns).
+
+    Column ``position · vocabulary + token - 1``; padding stays all-zero.
+    """
+
+    def features(partition: Partition) -> sp.csr_matrix:
+        tokens = inputs_and_targets(partition)[0]
+        rows, positions = np.nonzero(tokens)
+        columns = positions * vocabulary + tokens[rows, positions].astype(np.int64) - 1
+        data = np.ones(len(rows), dtype=np.float64)
+        return sp.csr_matrix((data, (rows, columns)), shape=(len(tokens), tokens.shape[1] * vocabulary))
+
+    return features
+
+
+def flattened_series(partition: Partition) -> np.ndarray:
+    """The normalised series of a partition, one row per series (time × gene values)."""
+    x, _ = inputs_and_targets(partition)
+    return x.reshape(len(x), -1)
 
 
 def series_summaries(partition: Partition) -> np.ndarray:
@@ -116,6 +201,11 @@ def series_summaries(partition: Partition) -> np.ndarray:
     slope = np.einsum("t,ntg->ng", time, x) / len(time)
     lag1 = (centred[:, 1:] * centred[:, :-1]).mean(axis=1) / np.maximum(sd**2, 1e-12)
     return np.concatenate([x.mean(axis=1), sd, x.min(axis=1), x.max(axis=1), slope, lag1], axis=1)
+
+
+def as_they_are(partition: Partition) -> np.ndarray:
+    """The partition's inputs unchanged (normalised expression)."""
+    return inputs_and_targets(partition)[0]
 
 
 def residue_windows(tokens: np.ndarray, labelled: np.ndarray, window: int, vocabulary: int) -> sp.csr_matrix:
@@ -135,13 +225,38 @@ def residue_windows(tokens: np.ndarray, labelled: np.ndarray, window: int, vocab
     return sp.csr_matrix((data, (row, column)), shape=(len(positions), width * vocabulary))
 
 
+def feature_sets(method: str, data: TrainingData, letters: Letters | None, hparams: dict) -> dict:
+    """The features ``method`` may use, keyed by what the validation grid also chooses (e.g. {'k': 4}).
+
+    One entry for most methods; the linear k-mer models get one per k of their range.
+    """
+    kind = data.spec.kind
+    if kind == "vector":
+        return {(): as_they_are}
+    if kind == "series":
+        return {(): series_summaries if method == "summary_logistic" else flattened_series}
+    if method in ("onehot_logistic", "onehot_ridge"):
+        return {(): one_hot(data.spec.vocabulary_size)}
+    varied = data.spec.padded
+    if method in ("gkm_logistic", "gkm_ridge"):
+        k, span = GAPPED.get(letters.alphabet_size, (3, 6))
+        k, span = int(hparams.get("k", k)), int(hparams.get("span", span))
+        return {(("k", k), ("span", span)): gapped_kmer_frequencies(k, span, letters, varied)}
+    if method in ("logistic", "ridge"):
+        # the configured k first: it is the one used when there is no validation partition to choose on
+        ks = hparams.get("k") or KMER_RANGE.get(letters.alphabet_size, ())
+        ks = [letters.kmer_k, *sorted(set(map(int, ks)) - {letters.kmer_k})]
+        return {(("k", k),): kmer_frequencies(k, letters, varied) for k in ks}
+    return {(("k", letters.kmer_k),): kmer_frequencies(letters.kmer_k, letters, varied)}
+
+
 # ---------------------------------------------------------------------- estimators
 
 
-def classifier(method: str, setting: float | None, seed: int, threads: int, hparams: dict):  # noqa: ANN201
-    """An unfitted scikit-learn classifier of ``method`` with one regularisation setting."""
+def classifier(method: str, setting: Setting, seed: int, threads: int, hparams: dict):  # noqa: ANN201
+    """An unfitted scikit-learn classifier of ``method`` with one setting of its grid."""
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
 
@@ -152,25 +267,54 @@ def classifier(method: str, setting: float | None, seed: int, threads: int, hpar
             random_state=seed,
             n_jobs=threads,
         )
+    if method == "boosted_trees":
+        return HistGradientBoostingClassifier(
+            learning_rate=setting["learning_rate"],
+            max_iter=int(hparams.get("max_iter", DEFAULT_HPARAMS["boosted_trees"]["max_iter"])),
+            early_stopping=False,  # tuned on the validation partition instead of an inner split
+            class_weight="balanced",
+            random_state=seed,
+        )
     if method == "linear_svm":  # no probabilities of its own: Platt scaling by 3-fold calibration
         return CalibratedClassifierCV(
-            LinearSVC(C=setting, class_weight="balanced", random_state=seed, max_iter=20000),
+            LinearSVC(C=setting["C"], class_weight="balanced", random_state=seed, max_iter=20000),
             method="sigmoid",
             cv=3,
         )
-    return LogisticRegression(C=setting, class_weight="balanced", max_iter=5000, random_state=seed)
+    if method == "elastic_net":
+        return LogisticRegression(
+            C=setting["C"],
+            l1_ratio=setting["l1_ratio"],
+            solver="saga",
+            class_weight="balanced",
+            max_iter=5000,
+            random_state=seed,
+        )
+    return LogisticRegression(C=setting["C"], class_weight="balanced", max_iter=5000, random_state=seed)
 
 
-def regressor(method: str, setting: float | None, seed: int, threads: int, hparams: dict):  # noqa: ANN201
-    """An unfitted scikit-learn regressor of ``method``."""
-    from sklearn.ensemble import RandomForestRegressor
+def regressor(method: str, setting: Setting, seed: int, threads: int, hparams: dict):  # noqa: ANN201
+    """An unfitted scikit-learn regressor of ``method`` (several targets: one model per target for trees)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
     from sklearn.linear_model import Ridge
 
     if method == "random_forest":
         return RandomForestRegressor(
             **{**DEFAULT_HPARAMS["random_forest"], **hparams}, random_state=seed, n_jobs=threads
         )
-    return Ridge(alpha=setting)
+    if method == "boosted_trees":
+        return HistGradientBoostingRegressor(
+            learning_rate=setting["learning_rate"],
+            max_iter=int(hparams.get("max_iter", DEFAULT_HPARAMS["boosted_trees"]["max_iter"])),
+            early_stopping=False,
+            random_state=seed,
+        )
+    return Ridge(alpha=setting["alpha"])
+
+
+def fit_per_column(make: Callable[[], object], x: np.ndarray, y: np.ndarray) -> list:
+    """One model per target column (gradient-boosted trees predict one target each)."""
+    return [make().fit(x, y[:, column]) for column in range(y.shape[1])]
 
 
 def class_scores(model: object, x: np.ndarray, n_classes: int) -> np.ndarray:
@@ -194,15 +338,42 @@ def log_loss_of(truth: np.ndarray, scores: np.ndarray) -> float:
     return float(-np.mean(truth * np.log(scores) + (1 - truth) * np.log(1 - scores)))
 
 
-def choose(settings: tuple, fit_and_score: Callable[[float], tuple[object, float]]) -> tuple[object, dict]:
-    """Fit at every grid setting and keep the one with the lowest validation loss."""
+def dense_for_trees(method: str, x: np.ndarray | sp.spmatrix) -> np.ndarray | sp.spmatrix:
+    """Gradient-boosted trees take dense arrays only."""
+    return x.toarray() if method == "boosted_trees" and sp.issparse(x) else x
+
+
+# ---------------------------------------------------------------------- choosing on validation
+
+
+@dataclass
+class Candidate:
+    """One grid setting with the features it uses: how to fit it, score validation and predict test."""
+
+    setting: Setting
+    fit: Callable[[], object]
+    valid_loss: Callable[[object], float]
+    predict_test: Callable[[object], np.ndarray]
+
+
+def fit_tuned(candidates: list[Candidate], untuned: Candidate | None) -> Fitted:
+    """Fit every candidate, keep the lowest validation loss, predict the test partition with it.
+
+    Without a validation partition ``untuned`` is fitted alone. The test partition is read by
+    ``predict_test`` of the chosen candidate only, after the choice.
+    """
+    if untuned is not None:
+        model = untuned.fit()
+        return Fitted(untuned.predict_test(model), untuned.setting, None)
     best = None
-    for setting in settings:
-        fitted, loss = fit_and_score(setting)
-        log.info("setting %g: validation loss %.5f", setting, loss)
+    for candidate in candidates:
+        model = candidate.fit()
+        loss = candidate.valid_loss(model)
+        log.info("setting %s: validation loss %.5f", candidate.setting, loss)
         if best is None or loss < best[1]:
-            best = (fitted, loss, setting)
-    return best[0], {"setting": best[2], "valid_loss": best[1]}
+            best = (candidate, loss, model)
+    candidate, loss, model = best
+    return Fitted(candidate.predict_test(model), candidate.setting, loss)
 
 
 # ---------------------------------------------------------------------- per task
@@ -211,20 +382,22 @@ def choose(settings: tuple, fit_and_score: Callable[[float], tuple[object, float
 def fit_items(
     method: str,
     data: TrainingData,
-    features: Features,
+    features: dict,
     seed: int,
     threads: int,
     hparams: dict,
     unit: str = "holdout",
 ) -> Fitted:
-    """Classification, multilabel or regression of whole items (sequences, samples, series)."""
+    """Classification, multilabel or regression of whole items (sequences, samples, series).
+
+    ``features`` maps what the grid chooses besides the method's own settings (e.g. (('k', 4),))
+    to a feature function; each is standardised with its training statistics.
+    """
     from sklearn.preprocessing import StandardScaler
 
     task = data.task.task
     parts = data.partitions
-    x = {name: features(part) for name, part in parts.items()}
-    scaler = StandardScaler(with_mean=not sp.issparse(x["train"])).fit(x["train"])
-    x = {name: scaler.transform(values) if len(parts[name]) else values for name, values in x.items()}
+    has_valid = len(parts["valid"]) > 0
     y = {name: inputs_and_targets(part)[1] if len(part) else None for name, part in parts.items()}
     if method == "shuffled_labels":
         y["train"] = control_generator(seed, unit).permutation(y["train"])
@@ -232,59 +405,63 @@ def fit_items(
     base = "logistic" if base == "shuffled_labels" else base
     n_classes = len(data.encoding.get("classes", [])) or 2
 
-    def fit(setting: float | None) -> object:
+    def scaled(function: Features) -> dict:
+        x = {name: function(part) for name, part in parts.items() if len(part)}
+        scaler = StandardScaler(with_mean=not sp.issparse(x["train"])).fit(x["train"])
+        return {name: dense_for_trees(base, scaler.transform(values)) for name, values in x.items()}
+
+    def fit(setting: Setting, x: np.ndarray) -> object:
         if task == "regression":
-            targets = y["train"] if y["train"].shape[1] > 1 else y["train"].ravel()
-            return regressor(base, setting, seed, threads, hparams).fit(x["train"], targets)
+            targets = y["train"]
+            make = lambda: regressor(base, setting, seed, threads, hparams)  # noqa: E731
+            if base == "boosted_trees":
+                return fit_per_column(make, x, targets)
+            return make().fit(x, targets if targets.shape[1] > 1 else targets.ravel())
         if task == "multilabel":
-            return [
-                classifier(base, setting, seed, threads, hparams).fit(x["train"], y["train"][:, label])
-                for label in range(y["train"].shape[1])
-            ]
-        return classifier(base, setting, seed, threads, hparams).fit(x["train"], y["train"])
+            return fit_per_column(lambda: classifier(base, setting, seed, threads, hparams), x, y["train"])
+        return classifier(base, setting, seed, threads, hparams).fit(x, y["train"])
 
     def predict(model: object, values: np.ndarray) -> np.ndarray:
         if task == "regression":
+            if isinstance(model, list):
+                return np.column_stack([column.predict(values) for column in model])
             return np.asarray(model.predict(values)).reshape(values.shape[0], -1)
         if task == "multilabel":
             return multilabel_scores(model, values)
         scores = class_scores(model, values, n_classes)
         return scores[:, 1:] if task == "binary" else scores
 
-    def loss(model: object) -> float:
-        predicted = predict(model, x["valid"])
+    def loss(model: object, x_valid: np.ndarray) -> float:
+        predicted = predict(model, x_valid)
         if task == "regression":
             return float(np.mean((predicted - y["valid"].reshape(predicted.shape)) ** 2))
         if task == "binary":
             predicted = np.column_stack([1 - predicted[:, 0], predicted[:, 0]])
         return log_loss_of(y["valid"], predicted)
 
-    return fit_tuned(base, fit, predict, loss, x["test"], len(parts["valid"]) > 0)
+    candidates = []
+    for key, function in features.items():
+        x = scaled(function)
+        grid = settings_grid(base, dict(key)) if has_valid else [untuned_setting(base, dict(key))]
+        for setting in grid:
+            candidates.append(
+                Candidate(
+                    setting,
+                    lambda setting=setting, x=x: fit(setting, x["train"]),
+                    lambda model, x=x: loss(model, x["valid"]),
+                    lambda model, x=x: predict(model, x["test"]),
+                )
+            )
+        if not has_valid:  # no choice to make: the configured k-mer size (the last key) is not needed
+            break
+    return fit_tuned(candidates, None if has_valid else candidates[0])
 
 
-def fit_tuned(
-    method: str,
-    fit: Callable[[float | None], object],
-    predict: Callable[[object, np.ndarray], np.ndarray],
-    loss: Callable[[object], float],
-    test_inputs: np.ndarray,
-    has_valid: bool,
-) -> Fitted:
-    """Pick the grid setting on the validation partition (when there is one), then predict the test one."""
-    name, grid = GRIDS.get(method, (None, (None,)))
-    if not has_valid or name is None:
-        default = None if name is None else 1.0
-        model = fit(default)
-        return Fitted(predict(model, test_inputs), {} if name is None else {name: default}, None)
-    model, chosen = choose(grid, lambda setting: (fitted := fit(setting), loss(fitted)))
-    return Fitted(predict(model, test_inputs), {name: chosen["setting"]}, chosen["valid_loss"])
-
-
-def fit_positions(method: str, data: TrainingData, seed: int, hparams: dict) -> Fitted:
-    """Per-residue classes from a one-hot window around each residue (multinomial logistic regression)."""
-    from sklearn.linear_model import LogisticRegression
-
-    window = int({**DEFAULT_HPARAMS["window_logistic"], **hparams}["window"])
+def fit_positions(method: str, data: TrainingData, seed: int, threads: int, hparams: dict) -> Fitted:
+    """Per-residue classes from a one-hot window around each residue (logistic regression or trees)."""
+    base = "boosted_trees" if method == "boosted_trees" else "logistic"
+    grid_of = "boosted_trees" if base == "boosted_trees" else "window_logistic"
+    window = int({**DEFAULT_HPARAMS[grid_of], **hparams}["window"])
     vocabulary = data.spec.vocabulary_size
     n_classes = data.task.n_outputs
     x, y, labelled = {}, {}, {}
@@ -292,30 +469,45 @@ def fit_positions(method: str, data: TrainingData, seed: int, hparams: dict) -> 
         tokens = inputs_and_targets(part)[0]
         labels = np.asarray(part.truth(everything(part)))
         labelled[name] = labels > 0
-        x[name] = residue_windows(tokens, labelled[name], window, vocabulary)
+        x[name] = dense_for_trees(base, residue_windows(tokens, labelled[name], window, vocabulary))
         y[name] = labels[labelled[name]].astype(np.int64) - 1
 
-    def fit(setting: float | None) -> object:
-        model = LogisticRegression(C=setting, max_iter=2000, random_state=seed)
-        return model.fit(x["train"], y["train"])
+    def fit(setting: Setting) -> object:
+        if base == "boosted_trees":
+            return classifier(base, setting, seed, threads, hparams).fit(x["train"], y["train"])
+        return residue_logistic(setting, seed).fit(x["train"], y["train"])
 
-    def predict(model: object, values: sp.csr_matrix) -> np.ndarray:
-        return class_scores(model, values, n_classes)
-
-    def loss(model: object) -> float:
-        return log_loss_of(y["valid"], predict(model, x["valid"]))
-
-    fitted = fit_tuned(method, fit, predict, loss, x["test"], len(data.partitions["valid"]) > 0)
+    candidates = [
+        Candidate(
+            setting,
+            lambda setting=setting: fit(setting),
+            lambda model: log_loss_of(y["valid"], class_scores(model, x["valid"], n_classes)),
+            lambda model: class_scores(model, x["test"], n_classes),
+        )
+        for setting in settings_grid(grid_of)
+    ]
+    has_valid = len(data.partitions["valid"]) > 0
+    untuned = None
+    if not has_valid:
+        setting = untuned_setting(grid_of)
+        untuned = Candidate(setting, lambda: fit(setting), None, candidates[0].predict_test)
+    fitted = fit_tuned(candidates, untuned)
     scores = np.zeros((*labelled["test"].shape, n_classes))
     scores[labelled["test"]] = fitted.scores
     fitted.scores = scores
     return fitted
 
 
-def fit_forecasts(method: str, data: TrainingData, hparams: dict) -> Fitted:
-    """Forecasts of the horizon: the last value (persistence), the training mean, or ridge autoregression."""
-    from sklearn.linear_model import Ridge
+def residue_logistic(setting: Setting, seed: int):  # noqa: ANN201
+    """The per-residue logistic regression (no class weights: residue classes keep their frequencies)."""
+    from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(C=setting["C"], max_iter=2000, random_state=seed)
+
+
+def fit_forecasts(method: str, data: TrainingData, seed: int, hparams: dict) -> Fitted:
+    """Forecasts of the horizon: the last value (persistence), the training mean, ridge autoregression
+    over every gene's window, or gradient-boosted trees on each gene's own window."""
     horizon, n_genes = data.task.output_shape
     parts = data.partitions
     x = {name: inputs_and_targets(part)[0] for name, part in parts.items() if len(part)}
@@ -325,20 +517,65 @@ def fit_forecasts(method: str, data: TrainingData, hparams: dict) -> Fitted:
     if method == "training_mean":
         mean = y["train"].mean(axis=0)
         return Fitted(np.broadcast_to(mean, (len(x["test"]), horizon, n_genes)).copy(), {}, None)
+    if method == "boosted_trees":
+        fit, predict = gene_window_trees(x, y, seed, hparams)
+    else:
+        fit, predict = ridge_autoregression(x, y)
+
+    candidates = [
+        Candidate(
+            setting,
+            lambda setting=setting: fit(setting),
+            lambda model: float(np.mean((predict(model, x["valid"]) - y["valid"]) ** 2)),
+            lambda model: predict(model, x["test"]),
+        )
+        for setting in settings_grid(method)
+    ]
+    untuned = None
+    if "valid" not in x:
+        setting = untuned_setting(method)
+        untuned = Candidate(setting, lambda: fit(setting), None, candidates[0].predict_test)
+    return fit_tuned(candidates, untuned)
+
+
+def ridge_autoregression(x: dict, y: dict) -> tuple[Callable, Callable]:
+    """Ridge from every gene's flattened look-back to all horizon × gene outputs (a VAR)."""
+    from sklearn.linear_model import Ridge
 
     def flat(values: np.ndarray) -> np.ndarray:
         return values.reshape(len(values), -1)
 
-    def fit(setting: float | None) -> object:
-        return Ridge(alpha=setting).fit(flat(x["train"]), flat(y["train"]))
+    def fit(setting: Setting) -> object:
+        return Ridge(alpha=setting["alpha"]).fit(flat(x["train"]), flat(y["train"]))
 
     def predict(model: object, values: np.ndarray) -> np.ndarray:
-        return model.predict(flat(values)).reshape(len(values), horizon, n_genes)
+        return model.predict(flat(values)).reshape(len(values), *y["train"].shape[1:])
 
-    def loss(model: object) -> float:
-        return float(np.mean((predict(model, x["valid"]) - y["valid"]) ** 2))
+    return fit, predict
 
-    return fit_tuned(method, fit, predict, loss, x["test"], "valid" in x)
+
+def gene_window_trees(x: dict, y: dict, seed: int, hparams: dict) -> tuple[Callable, Callable]:
+    """Gradient-boosted trees from a gene's own look-back to its value at each horizon step.
+
+    One model per step, shared by every gene (rows are window × gene): a global model, as in
+    the tree-based forecasters of large forecasting benchmarks; a model per gene and step
+    would have few rows each. Cross-gene effects are ridge AR's part.
+    """
+
+    def rows(values: np.ndarray) -> np.ndarray:  # window × look-back × gene → (window·gene) × look-back
+        return values.transpose(0, 2, 1).reshape(-1, values.shape[1])
+
+    def fit(setting: Setting) -> list:
+        targets = y["train"].transpose(0, 2, 1).reshape(-1, y["train"].shape[1])
+        return fit_per_column(
+            lambda: regressor("boosted_trees", setting, seed, 1, hparams), rows(x["train"]), targets
+        )
+
+    def predict(models: list, values: np.ndarray) -> np.ndarray:
+        flat = np.column_stack([model.predict(rows(values)) for model in models])  # (window·gene) × step
+        return flat.reshape(len(values), -1, flat.shape[1]).transpose(0, 2, 1)
+
+    return fit, predict
 
 
 def fit_baseline(
@@ -347,25 +584,20 @@ def fit_baseline(
     seed: int,
     threads: int,
     hparams: dict,
-    kmer_counts: sp.csr_matrix | None = None,
-    ids: list[str] | None = None,
+    letters: Letters | None = None,
     unit: str = "holdout",
-    lengths: np.ndarray | None = None,
 ) -> Fitted:
     """Fit one baseline on the training partition and score the test partition of ``unit``.
 
-    Sequences: ``kmer_counts`` and ``lengths`` (residues each sequence keeps) are rows in the
-    order of ``ids``.
+    ``letters`` (sequences only): the canonical alphabet size and the configured k-mer size.
     """
+    from threadpoolctl import threadpool_limits
+
     task = data.task.task
-    if task == "per_position":
-        return fit_positions(method, data, seed, hparams)
-    if task == "forecasting":
-        return fit_forecasts(method, data, hparams)
-    if data.spec.kind == "tokens":
-        features = kmer_frequencies(kmer_counts, {name: row for row, name in enumerate(ids)}, lengths)
-    elif data.spec.kind == "series":
-        features = series_summaries
-    else:
-        features = lambda partition: inputs_and_targets(partition)[0]  # noqa: E731
-    return fit_items(method, data, features, seed, threads, hparams, unit)
+    with threadpool_limits(limits=threads):  # OpenMP of the boosted trees, BLAS of the linear models
+        if task == "per_position":
+            return fit_positions(method, data, seed, threads, hparams)
+        if task == "forecasting":
+            return fit_forecasts(method, data, seed, hparams)
+        features = feature_sets(method, data, letters, hparams)
+        return fit_items(method, data, features, seed, threads, hparams, unit)

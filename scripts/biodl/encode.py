@@ -6,6 +6,7 @@ there is no per-base Python loop.
 
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
 import numpy as np
@@ -88,15 +89,44 @@ def kmer_counts(matrix: np.ndarray, k: int, alphabet_size: int) -> sp.csr_matrix
     Windows that touch padding or an ambiguity token are skipped. Column
     ``c`` is the k-mer whose letters, in base ``alphabet_size``, spell ``c``.
     """
+    return pattern_counts(matrix, tuple(range(k)), alphabet_size)
+
+
+def gapped_kmer_masks(k: int, span: int) -> list[tuple[int, ...]]:
+    """Every placement of ``k`` informative positions within ``span``, the first at offset 0.
+
+    Anchoring the first position counts each gapped pattern once per occurrence;
+    the contiguous k-mer is the mask ``(0, 1, …, k − 1)``.
+    """
+    return [(0, *rest) for rest in itertools.combinations(range(1, span), k - 1)]
+
+
+def gapped_kmer_counts(matrix: np.ndarray, k: int, span: int, alphabet_size: int) -> sp.csr_matrix:
+    """Sparse counts of gapped k-mers (k letters within ``span`` positions), one block per mask.
+
+    The feature space of gkm-SVM (Ghandi et al. 2014) made explicit: block m of
+    ``alphabet_size**k`` columns counts the letters at the offsets of
+    ``gapped_kmer_masks(k, span)[m]``.
+    """
+    blocks = [pattern_counts(matrix, mask, alphabet_size) for mask in gapped_kmer_masks(k, span)]
+    return sp.hstack(blocks, format="csr")
+
+
+def pattern_counts(matrix: np.ndarray, offsets: tuple[int, ...], alphabet_size: int) -> sp.csr_matrix:
+    """Sparse (N × alphabet_size**len(offsets)) counts of the letters found at ``offsets`` of every window.
+
+    Windows that touch padding or an ambiguity token are skipped.
+    """
     n_rows, width = matrix.shape
-    n_windows = max(width - k + 1, 0)
+    k = len(offsets)
+    n_windows = max(width - offsets[-1], 0)
     blocks = []
     for first in range(0, n_rows, ROW_BLOCK):
         block = matrix[first : first + ROW_BLOCK].astype(np.int64) - 1
         valid = (block >= 0) & (block < alphabet_size)
         codes = np.zeros((len(block), n_windows), dtype=np.int64)
         usable = np.ones((len(block), n_windows), dtype=bool)
-        for offset in range(k):
+        for offset in offsets:
             codes = codes * alphabet_size + block[:, offset : offset + n_windows]
             usable &= valid[:, offset : offset + n_windows]
         rows = np.broadcast_to(np.arange(len(block))[:, None], codes.shape)[usable]

@@ -123,15 +123,30 @@ def known_hparams(family: str, input_kind: str | None = None) -> frozenset[str]:
 
 ITEM_CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})
 # baseline method → (input kinds, tasks, hyper-parameters it takes)
+SERIES_CLASSIFICATION = frozenset({"series_classification"})
 BASELINES: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
-    "logistic": (frozenset({"tokens", "vector"}), ITEM_CLASSIFICATION, frozenset()),
+    "logistic": (
+        frozenset({"tokens", "vector", "series"}),
+        ITEM_CLASSIFICATION | SERIES_CLASSIFICATION,
+        frozenset({"k"}),
+    ),
+    "onehot_logistic": (frozenset({"tokens"}), ITEM_CLASSIFICATION, frozenset()),
+    "gkm_logistic": (frozenset({"tokens"}), ITEM_CLASSIFICATION, frozenset({"k", "span"})),
+    "elastic_net": (frozenset({"vector"}), ITEM_CLASSIFICATION, frozenset()),
     "random_forest": (
-        frozenset({"tokens", "vector"}),
-        ITEM_CLASSIFICATION | {"regression"},
+        frozenset({"tokens", "vector", "series"}),
+        ITEM_CLASSIFICATION | SERIES_CLASSIFICATION | {"regression"},
         frozenset({"n_estimators", "min_samples_leaf", "max_features"}),
     ),
+    "boosted_trees": (
+        frozenset({"tokens", "vector", "series"}),
+        ITEM_CLASSIFICATION | SERIES_CLASSIFICATION | {"regression", "per_position", "forecasting"},
+        frozenset({"max_iter", "window"}),
+    ),
     "linear_svm": (frozenset({"vector"}), frozenset({"binary", "multiclass"}), frozenset()),
-    "ridge": (frozenset({"tokens", "vector"}), frozenset({"regression"}), frozenset()),
+    "ridge": (frozenset({"tokens", "vector"}), frozenset({"regression"}), frozenset({"k"})),
+    "onehot_ridge": (frozenset({"tokens"}), frozenset({"regression"}), frozenset()),
+    "gkm_ridge": (frozenset({"tokens"}), frozenset({"regression"}), frozenset({"k", "span"})),
     "window_logistic": (frozenset({"tokens"}), frozenset({"per_position"}), frozenset({"window"})),
     "persistence": (frozenset({"series"}), frozenset({"forecasting"}), frozenset()),
     "training_mean": (frozenset({"series"}), frozenset({"forecasting"}), frozenset()),
@@ -139,9 +154,35 @@ BASELINES: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
     "summary_logistic": (frozenset({"series"}), frozenset({"series_classification"}), frozenset()),
     "shuffled_labels": (
         frozenset({"tokens", "vector", "series"}),
-        ITEM_CLASSIFICATION | {"regression", "series_classification"},
+        ITEM_CLASSIFICATION | SERIES_CLASSIFICATION | {"regression"},
         frozenset(),
     ),
+}
+# what each baseline sees and how it is tuned, for the report's choice of reference
+BASELINE_DESCRIPTIONS = {
+    "logistic": "logistic regression on k-mer frequencies (k chosen on validation), expression "
+    "features or the flattened normalised series; C chosen on validation",
+    "onehot_logistic": "logistic regression on the position-aware one-hot encoding (flattened); "
+    "C chosen on validation",
+    "gkm_logistic": "logistic regression on gapped k-mer frequencies (gkm-SVM's features); "
+    "C chosen on validation",
+    "elastic_net": "elastic-net logistic regression on the expression features; C and the L1 ratio "
+    "chosen on validation",
+    "random_forest": "random forest on k-mer frequencies, expression features or the flattened series",
+    "boosted_trees": "gradient-boosted trees (scikit-learn HistGradientBoosting) on the input's "
+    "features; learning rate chosen on validation",
+    "linear_svm": "linear SVM with Platt scaling on the expression features; C chosen on validation",
+    "ridge": "ridge regression on k-mer frequencies (k chosen on validation) or expression features; "
+    "alpha chosen on validation",
+    "onehot_ridge": "ridge regression on the position-aware one-hot encoding; alpha chosen on validation",
+    "gkm_ridge": "ridge regression on gapped k-mer frequencies; alpha chosen on validation",
+    "window_logistic": "logistic regression on a one-hot window around each residue; C chosen on validation",
+    "persistence": "the last observed value carried forward",
+    "training_mean": "the mean training target of each step and gene",
+    "ridge_ar": "ridge autoregression from every gene's look-back window; alpha chosen on validation",
+    "summary_logistic": "logistic regression on per-gene summary statistics of each series; "
+    "C chosen on validation",
+    "shuffled_labels": "a control: logistic (or ridge) regression fitted on permuted training labels",
 }
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from biodl.evaluate import PRIMARY
-from biodl.families import FIGURES
+from biodl.families import BASELINE_DESCRIPTIONS, FIGURES
 from biodl.io.outputs import all_or_nothing
 
 Path = str | os.PathLike
@@ -173,6 +173,24 @@ def data_notes(meta: dict, split: dict) -> str:
     if not notes:
         return ""
     return '<p class="note">Data: ' + "; ".join(html.escape(note) for note in notes) + ".</p>"
+
+
+def reference_note(summary: pd.DataFrame, paired: pd.DataFrame, metric: str, methods: dict[str, str]) -> str:
+    """Which baseline is the reference, what it sees and how it was tuned, and what Δ means.
+
+    ``methods`` maps baseline names to their methods (a name is its own method when absent).
+    """
+    if not len(paired):
+        return ""
+    reference = str(paired["reference"].iloc[0])
+    baselines = summary[(summary["role"] == "baseline") & (summary["metric"] == metric)]
+    mean = baselines.set_index("model")["mean"].get(reference, np.nan)
+    description = BASELINE_DESCRIPTIONS.get(methods.get(reference, reference), "a configured baseline")
+    return (
+        f'<p class="note">Reference: <b>{html.escape(reference)}</b>, the strongest of '
+        f"{len(baselines)} baselines by mean {html.escape(metric)} ({number(mean)}): "
+        f"{html.escape(description)}. Δ is in {html.escape(metric)} units, model minus reference.</p>"
+    )
 
 
 def interval_methods(summary: pd.DataFrame, metric: str) -> str:
@@ -377,6 +395,7 @@ def write_report(
     ``kinds`` maps datasets to their input kind (default: sequences).
     """
     groups = group_files(files)
+    baseline_methods = {name: entry["method"] for name, entry in (config.get("baselines") or {}).items()}
     summaries, paired, figures = groups["summary"], groups["paired"], groups["figure"]
     runs = list(groups["run"].values())
     datasets = [name for name in tasks if name in summaries]
@@ -414,6 +433,7 @@ def write_report(
             "<h3>Metrics</h3>",
             metric_table(task, summaries[dataset]),
             "<h3>Paired comparisons with the best baseline</h3>",
+            reference_note(summaries[dataset], paired[dataset], metric, baseline_methods),
             paired_table(paired[dataset]) if len(paired[dataset]) else "<p>No baseline to compare with.</p>",
             "<h3>Figures</h3>",
             "".join(

@@ -102,20 +102,18 @@ def baseline_run(
     run_config: dict | None = None,
 ) -> None:
     """Fit one baseline on one split unit and write its test predictions and run.json."""
-    import numpy as np
-    import pandas as pd
-    import scipy.sparse as sp
+    import json
+    from pathlib import Path as FilePath
 
-    from biodl.baselines import fit_baseline
+    from biodl.baselines import Letters, fit_baseline
     from biodl.io.outputs import all_or_nothing, save_json, save_table
     from biodl.predict import prediction_table
     from biodl.versions import package_versions
 
     data = load_run_data(kind, task, files, unit, windows, split_by)
-    counts = sp.load_npz(files["kmers"]) if "kmers" in files else None
-    lengths = (np.load(files["inputs"]) != 0).sum(axis=1) if "kmers" in files else None
-    ids = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)["id"].tolist()
-    fitted = fit_baseline(method, data, seed, threads, hparams, counts, ids, unit, lengths)
+    meta = json.loads(FilePath(files["meta"]).read_text(encoding="utf-8"))
+    letters = Letters(len(meta["kmer"]["letters"]), meta["kmer"]["k"]) if kind == "sequences" else None
+    fitted = fit_baseline(method, data, seed, threads, hparams, letters, unit)
     with all_or_nothing(outputs["predictions"], outputs["run"]):
         save_table(outputs["predictions"], prediction_table(data, data.partitions["test"], fitted.scores))
         save_json(
