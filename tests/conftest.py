@@ -24,6 +24,30 @@ def root() -> Path:
     return ROOT
 
 
+def item_dataset(folder: Path, columns: dict, meta: dict, arrays: dict) -> dict:
+    """The files a training or baseline run reads: ids.tsv (ids 'r0', 'r1', … and ``columns``),
+    meta.json, one .npy per array and split.tsv cycling 6 train, 2 valid, 2 test items.
+
+    Returns the paths by name ('ids', 'meta', 'split' and each array's name).
+    """
+    import numpy as np
+    import pandas as pd
+    from biodl.io.outputs import save_array, save_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(next(iter(arrays.values())))
+    ids = [f"r{i}" for i in range(n)]
+    pd.DataFrame({"id": ids, **columns}).to_csv(folder / "ids.tsv", sep="\t", index=False)
+    save_json(folder / "meta.json", meta)
+    partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
+    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
+    paths = {"ids": folder / "ids.tsv", "meta": folder / "meta.json", "split": folder / "split.tsv"}
+    for name, values in arrays.items():
+        save_array(folder / f"{name}.npy", values)
+        paths[name] = folder / f"{name}.npy"
+    return paths
+
+
 def assert_no_outputs(outputs: dict) -> None:
     """None of the output files exists."""
     left = [str(p) for p in outputs.values() if Path(p).exists()]

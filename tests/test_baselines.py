@@ -16,6 +16,7 @@ from biodl.io.outputs import save_array, save_json
 from biodl.runs import baseline_run
 from biodl.split import assign_folds, fold_table
 from biodl.units import unit_names
+from conftest import item_dataset
 from scipy import stats
 from sklearn.metrics import accuracy_score, roc_auc_score
 from test_training import load, motif_dataset
@@ -229,22 +230,8 @@ def length_only_dataset(folder, n: int = 400) -> dict:
     lengths = np.where(labels == "short", rng.integers(20, 31, n), rng.integers(40, 51, n))
     tokens = rng.integers(1, 5, size=(n, 50)).astype(np.uint8)
     tokens[np.arange(50)[None, :] >= lengths[:, None]] = 0
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = [f"r{i}" for i in range(n)]
-    pd.DataFrame({"id": ids, "label": labels}).to_csv(folder / "ids.tsv", sep="\t", index=False)
-    save_array(folder / "tokens.npy", tokens)
-    save_json(
-        folder / "meta.json",
-        {"label_columns": ["label"], "classes": {"label": ["long", "short"]}, "vocabulary": "ACGT"},
-    )
-    partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
-    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
-    return {
-        "ids": folder / "ids.tsv",
-        "meta": folder / "meta.json",
-        "tokens": folder / "tokens.npy",
-        "split": folder / "split.tsv",
-    }
+    meta = {"label_columns": ["label"], "classes": {"label": ["long", "short"]}, "vocabulary": "ACGT"}
+    return item_dataset(folder, {"label": labels}, meta, {"tokens": tokens})
 
 
 def kmer_features(tokens: np.ndarray, k: int, log_length: bool) -> sp.csr_matrix:

@@ -12,7 +12,8 @@ import scipy.sparse as sp
 from biodl.baselines import Letters, fit_baseline
 from biodl.batches import load_items
 from biodl.encode import gapped_kmer_counts, kmer_counts
-from biodl.io.outputs import save_array, save_json
+from biodl.io.outputs import save_array
+from conftest import item_dataset
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score, roc_auc_score
@@ -112,18 +113,8 @@ def regression_dataset(folder, n: int = 500, length: int = 20) -> dict:
     tokens = rng.integers(1, 5, size=(n, length)).astype(np.uint8)
     weights = rng.normal(size=(length, 4))
     target = weights[np.arange(length)[None, :], tokens - 1].sum(axis=1) + rng.normal(0, 0.3, n)
-    ids = [f"r{i}" for i in range(n)]
-    pd.DataFrame({"id": ids, "y": target}).to_csv(folder / "ids.tsv", sep="\t", index=False)
-    save_array(folder / "tokens.npy", tokens)
-    save_json(folder / "meta.json", {"label_columns": ["y"], "classes": {}, "vocabulary": "ACGT"})
-    partition = PARTITION_CYCLE[np.arange(n) % 10]
-    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
-    return {
-        "ids": folder / "ids.tsv",
-        "meta": folder / "meta.json",
-        "tokens": folder / "tokens.npy",
-        "split": folder / "split.tsv",
-    }
+    meta = {"label_columns": ["y"], "classes": {}, "vocabulary": "ACGT"}
+    return item_dataset(folder, {"y": target}, meta, {"tokens": tokens})
 
 
 def test_onehot_ridge_recovers_a_positional_target_and_equals_scikit_learn(tmp_path):
@@ -220,22 +211,11 @@ def test_boosted_trees_learn_residue_classes_from_windows(tmp_path):
     tokens = rng.integers(1, 21, size=(n, length)).astype(np.uint8)
     left = np.pad(tokens, ((0, 0), (1, 0)))[:, :-1]
     positions = np.where((tokens <= 10) & (left <= 10) & (left > 0), 1, 2).astype(np.uint8)
-    ids = [f"p{i}" for i in range(n)]
-    pd.DataFrame({"id": ids}).to_csv(tmp_path / "ids.tsv", sep="\t", index=False)
-    save_array(tmp_path / "tokens.npy", tokens)
-    save_array(tmp_path / "positions.npy", positions)
-    save_json(tmp_path / "meta.json", {"position_classes": "HC", "vocabulary": "ACDEFGHIKLMNPQRSTVWY"})
-    partition = PARTITION_CYCLE[np.arange(n) % 10]
-    pd.DataFrame({"id": ids, "partition": partition}).to_csv(tmp_path / "split.tsv", sep="\t", index=False)
-    files = {
-        "ids": tmp_path / "ids.tsv",
-        "meta": tmp_path / "meta.json",
-        "positions": tmp_path / "positions.npy",
-    }
-    data = load_items(
-        "sequences", "per_position", files, tmp_path / "tokens.npy", tmp_path / "split.tsv", "holdout"
-    )
+    meta = {"position_classes": "HC", "vocabulary": "ACDEFGHIKLMNPQRSTVWY"}
+    files = item_dataset(tmp_path, {}, meta, {"tokens": tokens, "positions": positions})
+    data = load_items("sequences", "per_position", files, files["tokens"], files["split"], "holdout")
     fitted = fit_baseline("boosted_trees", data, 1, 1, {"window": 2, "max_iter": 60})
+    partition = PARTITION_CYCLE[np.arange(n) % 10]
     truth = positions[partition == "test"]
     assert accuracy_score(truth.ravel(), fitted.scores.reshape(-1, 2).argmax(axis=1) + 1) > 0.95
 
@@ -249,18 +229,13 @@ def vector_dataset(folder, n: int = 240, genes: int = 60) -> dict:
     labels = np.where(np.arange(n) % 2 == 0, "A", "B")
     values = rng.normal(size=(n, genes)).astype(np.float32)
     values[labels == "B", :3] += 2.0
-    ids = [f"s{i}" for i in range(n)]
-    pd.DataFrame({"id": ids, "label": labels}).to_csv(folder / "ids.tsv", sep="\t", index=False)
-    save_array(folder / "features.npy", values)
-    save_json(folder / "meta.json", {"label_columns": ["label"], "classes": {"label": ["A", "B"]}})
-    partition = PARTITION_CYCLE[np.arange(n) % 10]
-    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
-    return {"ids": folder / "ids.tsv", "meta": folder / "meta.json", "split": folder / "split.tsv"}
+    meta = {"label_columns": ["label"], "classes": {"label": ["A", "B"]}}
+    return item_dataset(folder, {"label": labels}, meta, {"features": values})
 
 
 def test_elastic_net_selects_the_informative_genes_and_equals_scikit_learn(tmp_path):
     files = vector_dataset(tmp_path)
-    data = load_items("expression", "binary", files, tmp_path / "features.npy", files["split"], "holdout")
+    data = load_items("expression", "binary", files, files["features"], files["split"], "holdout")
     fitted = fit_baseline("elastic_net", data, 1, 1, {})
     assert auc(fitted, data) > 0.9
     assert set(fitted.chosen) == {"C", "l1_ratio"}
@@ -290,20 +265,15 @@ def phase_dataset(folder, n: int = 300, times: int = 20) -> dict:
     amplitude = rng.uniform(0.5, 2.0, size=(n, 1, 2))
     curves = amplitude * np.sin(t[None, :, None] + phase[:, None, None])
     values = curves + rng.normal(0, 0.3, (n, times, 2))
-    ids = [f"s{i}" for i in range(n)]
-    pd.DataFrame({"id": ids, "label": labels}).to_csv(folder / "ids.tsv", sep="\t", index=False)
-    save_array(folder / "values.npy", values.astype(np.float32))
-    save_json(folder / "meta.json", {"label_columns": ["label"], "classes": {"label": ["early", "late"]}})
-    partition = PARTITION_CYCLE[np.arange(n) % 10]
-    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
-    return {"ids": folder / "ids.tsv", "meta": folder / "meta.json", "split": folder / "split.tsv"}
+    meta = {"label_columns": ["label"], "classes": {"label": ["early", "late"]}}
+    return item_dataset(folder, {"label": labels}, meta, {"values": values.astype(np.float32)})
 
 
 @pytest.mark.parametrize("method", ["logistic", "random_forest", "boosted_trees"])
 def test_raw_series_baselines_see_the_timing_that_summaries_lose(tmp_path, method):
     files = phase_dataset(tmp_path)
     data = load_items(
-        "timecourse", "series_classification", files, tmp_path / "values.npy", files["split"], "holdout"
+        "timecourse", "series_classification", files, files["values"], files["split"], "holdout"
     )
     hparams = (
         {"n_estimators": 100}

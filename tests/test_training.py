@@ -28,6 +28,7 @@ from biodl.predict import predict_partition  # noqa: E402
 from biodl.runs import train_run  # noqa: E402
 from biodl.specs import InputSpec, TaskSpec  # noqa: E402
 from biodl.training import configure_runtime, train  # noqa: E402
+from conftest import item_dataset  # noqa: E402
 
 configure_runtime(0, 1)  # one thread for every test here, fixed before TensorFlow runs an op
 
@@ -58,27 +59,13 @@ def motif_dataset(
         else:
             start = rng.integers(0, length - len(MOTIF))
         tokens[row, start : start + len(MOTIF)] = MOTIF
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = [f"r{i}" for i in range(n)]
-    pd.DataFrame({"id": ids, "label": labels}).to_csv(folder / "ids.tsv", sep="\t", index=False)
-    save_array(folder / "tokens.npy", tokens)
-    save_json(
-        folder / "meta.json",
-        {
-            "label_columns": ["label"],
-            "classes": {"label": ["no", "yes"]},
-            "vocabulary": "ACGT",
-            "kmer": {"k": 4, "letters": "ACGT"},
-        },
-    )
-    partition = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)[np.arange(n) % 10]
-    pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
-    return {
-        "ids": folder / "ids.tsv",
-        "meta": folder / "meta.json",
-        "tokens": folder / "tokens.npy",
-        "split": folder / "split.tsv",
+    meta = {
+        "label_columns": ["label"],
+        "classes": {"label": ["no", "yes"]},
+        "vocabulary": "ACGT",
+        "kmer": {"k": 4, "letters": "ACGT"},
     }
+    return item_dataset(folder, {"label": labels}, meta, {"tokens": tokens})
 
 
 def load(files: dict, task: str = "binary"):
