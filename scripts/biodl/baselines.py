@@ -269,8 +269,7 @@ def classifier(method: str, setting: Setting, seed: int, threads: int, hparams: 
         )
     if method == "boosted_trees":
         return HistGradientBoostingClassifier(
-            learning_rate=setting["learning_rate"],
-            max_iter=int(hparams.get("max_iter", DEFAULT_HPARAMS["boosted_trees"]["max_iter"])),
+            **tree_settings(setting, hparams),
             early_stopping=False,  # tuned on the validation partition instead of an inner split
             class_weight="balanced",
             random_state=seed,
@@ -304,12 +303,27 @@ def regressor(method: str, setting: Setting, seed: int, threads: int, hparams: d
         )
     if method == "boosted_trees":
         return HistGradientBoostingRegressor(
-            learning_rate=setting["learning_rate"],
-            max_iter=int(hparams.get("max_iter", DEFAULT_HPARAMS["boosted_trees"]["max_iter"])),
-            early_stopping=False,
-            random_state=seed,
+            **tree_settings(setting, hparams), early_stopping=False, random_state=seed
         )
     return Ridge(alpha=setting["alpha"])
+
+
+def tree_settings(setting: Setting, hparams: dict) -> dict:
+    """Learning rate, iterations and smallest leaf of the boosted trees.
+
+    ``min_samples_leaf`` is filled in by :func:`with_leaf_size` from the training size unless set.
+    """
+    return {
+        "learning_rate": setting["learning_rate"],
+        "max_iter": int(hparams.get("max_iter", DEFAULT_HPARAMS["boosted_trees"]["max_iter"])),
+        "min_samples_leaf": int(hparams["min_samples_leaf"]),
+    }
+
+
+def with_leaf_size(hparams: dict, n_train: int) -> dict:
+    """``hparams`` with the boosted trees' smallest leaf: scikit-learn's 20, or n_train / 20 (at least 2)
+    when that is smaller, so that a few dozen samples (a small cohort) can still be split at all."""
+    return {"min_samples_leaf": min(20, max(2, n_train // 20)), **hparams}
 
 
 def fit_per_column(make: Callable[[], object], x: np.ndarray, y: np.ndarray) -> list:
@@ -398,6 +412,7 @@ def fit_items(
     task = data.task.task
     parts = data.partitions
     has_valid = len(parts["valid"]) > 0
+    hparams = with_leaf_size(hparams, len(parts["train"]))
     y = {name: inputs_and_targets(part)[1] if len(part) else None for name, part in parts.items()}
     if method == "shuffled_labels":
         y["train"] = control_generator(seed, unit).permutation(y["train"])
@@ -471,6 +486,7 @@ def fit_positions(method: str, data: TrainingData, seed: int, threads: int, hpar
         labelled[name] = labels > 0
         x[name] = dense_for_trees(base, residue_windows(tokens, labelled[name], window, vocabulary))
         y[name] = labels[labelled[name]].astype(np.int64) - 1
+    hparams = with_leaf_size(hparams, len(y["train"]))
 
     def fit(setting: Setting) -> object:
         if base == "boosted_trees":
@@ -564,6 +580,8 @@ def gene_window_trees(x: dict, y: dict, seed: int, hparams: dict) -> tuple[Calla
 
     def rows(values: np.ndarray) -> np.ndarray:  # window × look-back × gene → (window·gene) × look-back
         return values.transpose(0, 2, 1).reshape(-1, values.shape[1])
+
+    hparams = with_leaf_size(hparams, len(rows(x["train"])))
 
     def fit(setting: Setting) -> list:
         targets = y["train"].transpose(0, 2, 1).reshape(-1, y["train"].shape[1])

@@ -141,7 +141,7 @@ BASELINES: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
     "boosted_trees": (
         frozenset({"tokens", "vector", "series"}),
         ITEM_CLASSIFICATION | SERIES_CLASSIFICATION | {"regression", "per_position", "forecasting"},
-        frozenset({"max_iter", "window"}),
+        frozenset({"max_iter", "min_samples_leaf", "window"}),
     ),
     "linear_svm": (frozenset({"vector"}), frozenset({"binary", "multiclass"}), frozenset()),
     "ridge": (frozenset({"tokens", "vector"}), frozenset({"regression"}), frozenset({"k"})),
