@@ -159,7 +159,7 @@ def test_repeated_kfold_tests_every_item_once_per_repeat_with_new_folds(tmp_path
 def test_given_split_keeps_test_and_draws_valid_from_train_only(tmp_path):
     given = ["test" if i % 10 == 0 else "train" for i in range(200)]
     index = pd.DataFrame(
-        {"id": [f"r{i}" for i in range(200)], "label": ["a", "b"] * 100, "given_partition": given}
+        {"id": [f"r{i}" for i in range(200)], "label": ["a", "a", "b", "b"] * 50, "given_partition": given}
     )
     split, report, _ = run_split(tmp_path, index, {"column": "package_split", "valid": 0.1})
     partition = split.set_index("id")["partition"]

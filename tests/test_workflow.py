@@ -59,6 +59,7 @@ DATA_RULES = (
     "ingest_per_position_sequences",
     "ingest_expression",
     "ingest_timecourse",
+    "homology",
     "split",
     "features_expression",
     "features_timecourse",
