@@ -135,6 +135,21 @@ def test_bad_fasta_fails_the_rule_and_leaves_no_output(tmp_path):
     assert not any((workdir / "results/bad").rglob("*"))
 
 
+@pytest.mark.slow
+def test_split_rerun_reuses_the_homology_file(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    edit_config(workdir, lambda c: c.update(datasets={"dna_binary": c["datasets"]["dna_binary"]}))
+    target = "results/dna_binary/split/split.tsv"
+    result = snakemake(workdir, target, "--cores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "aligned" in (workdir / "logs/dna_binary/homology.log").read_text()
+    for name in ("split.tsv", "balance.tsv", "report.json"):
+        (workdir / "results/dna_binary/split" / name).unlink()
+    plan = snakemake(workdir, target, "-n", "--quiet", "rules")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "split" in plan.stdout and "homology" not in plan.stdout
+
+
 # The demo's data stages in full, and one short training run per kind of input and task.
 CI_MODELS = {
     "cnn": {"family": "cnn", "datasets": ["dna_binary", "protein_ss"], "training": {"epochs": 2}},
