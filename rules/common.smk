@@ -14,6 +14,7 @@ from biodl.workflow import (
     baseline_arguments,
     gan_arguments,
     generated_arguments,
+    homology_arguments,
     ingest_arguments,
     model_resources,
     sample_arguments,

@@ -95,7 +95,7 @@ rule homology:
         mem_mb=resource("homology", "mem_mb"),
         runtime=resource("homology", "runtime"),
     params:
-        arguments=lambda wildcards: split_arguments(dataset_config(wildcards)),
+        arguments=lambda wildcards: homology_arguments(dataset_config(wildcards)),
     script:
         "../scripts/homology.py"
 

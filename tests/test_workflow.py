@@ -145,6 +145,9 @@ def test_split_rerun_reuses_the_homology_file(tmp_path):
     assert "aligned" in (workdir / "logs/dna_binary/homology.log").read_text()
     for name in ("split.tsv", "balance.tsv", "report.json"):
         (workdir / "results/dna_binary/split" / name).unlink()
+    edit_config(
+        workdir, lambda c: c["datasets"]["dna_binary"]["split"].update(seed=3, empty_partitions="warn")
+    )
     plan = snakemake(workdir, target, "-n", "--quiet", "rules")
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "split" in plan.stdout and "homology" not in plan.stdout

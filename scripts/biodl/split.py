@@ -251,12 +251,8 @@ def write_homology(
     vocabulary: str,
     alphabet_size: int,
     threads: int = 1,
-    windows: dict | None = None,
 ) -> None:
-    """Check the split's class sizes, then find homology groups and write them to ``homology_path``.
-
-    ``windows`` is accepted (and unused) so the split's arguments serve both rules.
-    """
+    """Check the split's class sizes, then find homology groups and write them to ``homology_path``."""
     index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)
     check_before_alignment(index, task, label_columns, settings, source)
     options = settings["homology"]

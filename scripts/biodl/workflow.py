@@ -426,6 +426,23 @@ def split_arguments(settings: dict) -> dict:
     return arguments
 
 
+HOMOLOGY_SPLIT_KEYS = ("valid", "test", "folds", "column", "stratify", "by", "homology")
+
+
+def homology_arguments(settings: dict) -> dict:
+    """Keyword arguments of :func:`biodl.split.write_homology` besides the paths.
+
+    Only the split settings its checks and alignment read: a new seed, more
+    repeats or ``empty_partitions`` leave the rule's parameters, and so its
+    output, as they are.
+    """
+    arguments = split_arguments(settings)
+    split = arguments.pop("settings")
+    arguments.pop("windows")
+    arguments["settings"] = {key: split[key] for key in HOMOLOGY_SPLIT_KEYS if key in split}
+    return arguments
+
+
 def training_arguments(config: dict, dataset: str, model: str) -> dict:
     """Keyword arguments of :func:`biodl.runs.train_run` for one dataset and model."""
     settings = config["datasets"][dataset]
