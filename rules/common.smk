@@ -14,6 +14,7 @@ from biodl.workflow import (
     baseline_arguments,
     gan_arguments,
     generated_arguments,
+    homology_arguments,
     ingest_arguments,
     model_resources,
     sample_arguments,
@@ -76,7 +77,14 @@ def split_inputs(wildcards):
         inputs["tokens"] = files["tokens"]
     if settings["kind"] == "timecourse":
         inputs["times"] = files["times"]
+    if layout.has_homology(wildcards.dataset):
+        inputs["homology"] = layout.homology(wildcards.dataset)
     return inputs
+
+
+def homology_inputs(wildcards):
+    files = layout.ingest("sequences", wildcards.dataset)
+    return {"ids": files["ids"], "tokens": files["tokens"]}
 
 
 UNIT_PATTERN = r"holdout|(?:r\d+)?fold\d+"

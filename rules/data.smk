@@ -77,6 +77,29 @@ rule ingest_timecourse:
         "../scripts/ingest_timecourse.py"
 
 
+rule homology:
+    input:
+        unpack(homology_inputs),
+    output:
+        homology=layout.homology(),
+    log:
+        layout.log("homology"),
+    benchmark:
+        layout.bench("homology")
+    wildcard_constraints:
+        dataset=layout.pattern_for("sequences"),
+    conda:
+        "../envs/data.yaml"
+    threads: resource("homology", "threads")
+    resources:
+        mem_mb=resource("homology", "mem_mb"),
+        runtime=resource("homology", "runtime"),
+    params:
+        arguments=lambda wildcards: homology_arguments(dataset_config(wildcards)),
+    script:
+        "../scripts/homology.py"
+
+
 rule split:
     input:
         unpack(split_inputs),

@@ -7,6 +7,7 @@ run_step(
     index_path=snakemake.input.ids,
     tokens_path=snakemake.input.get("tokens"),
     times_path=snakemake.input.get("times"),
+    homology_path=snakemake.input.get("homology"),
     split_path=snakemake.output.split,
     balance_path=snakemake.output.balance,
     report_path=snakemake.output.report,

@@ -34,12 +34,20 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         "stratify": True,
         "seed": 0,
         "by": "items",
+        "empty_partitions": "error",
     }
     assert dataset["length"] == {"mode": "variable", "pad": "right", "trim": "right"}
     assert dataset["allow_ambiguous"] is False
     assert demo["resources"]["ingest"]["threads"] == 1
     assert demo["baselines"]["ridge_ar"] == {"method": "ridge_ar", "hparams": {}}
     assert demo["evaluation"] == {"resamples": 1000, "paired_resamples": 2000, "seed": 0}
+
+
+def test_homology_alignment_gets_two_threads_by_default(demo, schema):
+    del demo["resources"]
+    validate(demo, str(schema))
+    assert demo["resources"]["homology"] == {"threads": 2, "mem_mb": 2000, "runtime": 30}
+    assert demo["resources"]["split"]["threads"] == 1
 
 
 @pytest.mark.parametrize(

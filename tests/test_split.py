@@ -7,9 +7,16 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from biodl.alphabets import DNA
+from biodl import split as split_module
+from biodl.alphabets import DNA, PROTEIN
 from biodl.errors import InputError
-from biodl.homology import homology_groups
+from biodl.homology import (
+    biopython_identities,
+    homology_groups,
+    load_homology,
+    parasail_identities,
+    save_homology,
+)
 from biodl.io.outputs import save_array
 from biodl.split import (
     fold_count_for,
@@ -17,6 +24,7 @@ from biodl.split import (
     read_partitions,
     split_units,
     time_partitions,
+    write_homology,
     write_split,
 )
 from biodl.units import parse_unit, unit_names
@@ -36,7 +44,7 @@ def mutated(rng, row, rate):
     return copy
 
 
-def run_split(tmp_path, index, settings, tokens=None, task="binary", columns=("label",)):
+def run_split(tmp_path, index, settings, tokens=None, task="binary", columns=("label",), homology_path=None):
     index_path = tmp_path / "ids.tsv"
     index.to_csv(index_path, sep="\t", index=False)
     tokens_path = None
@@ -56,6 +64,7 @@ def run_split(tmp_path, index, settings, tokens=None, task="binary", columns=("l
         tokens_path,
         "ACGT",
         4,
+        homology_path=homology_path,
     )
     return (
         pd.read_csv(paths["split"], sep="\t", dtype={"id": str}),
@@ -159,7 +168,7 @@ def test_repeated_kfold_tests_every_item_once_per_repeat_with_new_folds(tmp_path
 def test_given_split_keeps_test_and_draws_valid_from_train_only(tmp_path):
     given = ["test" if i % 10 == 0 else "train" for i in range(200)]
     index = pd.DataFrame(
-        {"id": [f"r{i}" for i in range(200)], "label": ["a", "b"] * 100, "given_partition": given}
+        {"id": [f"r{i}" for i in range(200)], "label": ["a", "a", "b", "b"] * 50, "given_partition": given}
     )
     split, report, _ = run_split(tmp_path, index, {"column": "package_split", "valid": 0.1})
     partition = split.set_index("id")["partition"]
@@ -277,3 +286,132 @@ def test_time_split_file(tmp_path):
     assert split["id"].iloc[:3].tolist() == ["0", "0.5", "1"]
     assert json.loads(out["report"].read_text())["gap"] == 6
     assert split["partition"].value_counts().to_dict() == {"train": 30, "gap": 12, "test": 12, "valid": 6}
+
+
+def letters_of(rng, alphabet, length):
+    return "".join(rng.choice(list(alphabet.letters), length))
+
+
+def edited(text, at, delete=0, insert=""):
+    return text[:at] + insert + text[at + delete :]
+
+
+def substituted(rng, text, alphabet, rate):
+    return "".join(
+        rng.choice([x for x in alphabet.letters if x != c]) if rng.random() < rate else c for c in text
+    )
+
+
+def test_parasail_identity_equals_biopython_on_dna_and_protein_pairs():
+    rng = np.random.default_rng(11)
+    texts, pairs = [], []
+    for alphabet in (DNA, PROTEIN):
+        parent = letters_of(rng, alphabet, 240)
+        variants = [
+            substituted(rng, parent, alphabet, 0.08),
+            edited(substituted(rng, parent, alphabet, 0.05), 100, delete=4),
+            edited(parent, 60, insert=letters_of(rng, alphabet, 7)),
+            parent[50:170],  # a fragment inside its parent
+            substituted(rng, parent[30:200], alphabet, 0.1),
+            letters_of(rng, alphabet, 200),  # unrelated
+        ]
+        first = len(texts)
+        texts += [parent, *variants]
+        pairs += [(first, first + k) for k in range(1, len(variants) + 1)]
+    pairs = np.array(pairs)
+    protein = np.arange(len(pairs)) >= len(pairs) // 2
+    for is_protein, letters in ((False, DNA.letters), (True, PROTEIN.letters)):
+        chosen = pairs[protein == is_protein]
+        new = parasail_identities(texts, chosen, letters, is_protein, threads=2)
+        old = biopython_identities(texts, chosen, is_protein)
+        assert new.tolist() == old.tolist()
+        assert new[3] == 1.0 and new[-1] < 0.6
+
+
+def planted_families(rng, families=8, members=8, length=300, rates=(0.02, 0.08)):
+    rows = []
+    for _ in range(families):
+        parent = random_dna(rng, 1, length)[0]
+        rows += [mutated(rng, parent, rng.uniform(*rates)) for _ in range(members)]
+    return np.stack(rows)
+
+
+def test_parasail_groups_equal_biopython_groups_on_planted_families():
+    tokens = planted_families(np.random.default_rng(12))
+    new = homology_groups(tokens, DNA.letters, 0.9, 8, 4, threads=2)
+    old = homology_groups(tokens, DNA.letters, 0.9, 8, 4, aligner="biopython")
+    assert np.array_equal(new.pairs, old.pairs) and len(new.pairs) > 100
+    assert pd.crosstab(new.groups, old.groups).astype(bool).sum(axis=1).eq(1).all()
+    assert len(np.unique(new.groups)) == len(np.unique(old.groups)) > 8
+
+
+def never_align(*args, **kwargs):
+    raise AssertionError("aligned before the class-size check")
+
+
+def test_class_size_and_group_count_checks_run_before_any_alignment(tmp_path, monkeypatch):
+    monkeypatch.setattr(split_module, "homology_groups", never_align)
+    tokens = random_dna(np.random.default_rng(13), 22, 50)
+    index = pd.DataFrame({"id": [f"r{i}" for i in range(22)], "label": ["a"] * 20 + ["rare"] * 2})
+    index.to_csv(tmp_path / "ids.tsv", sep="\t", index=False)
+    save_array(tmp_path / "tokens.npy", tokens)
+    homology = {"homology": {"identity": 0.9, "kmer": 8}}
+    message = "class 'rare' of column 'label' has 2 records; a stratified train/valid/test split needs"
+    with pytest.raises(InputError, match=message):
+        write_homology(
+            tmp_path / "ids.tsv",
+            tmp_path / "tokens.npy",
+            tmp_path / "homology.npz",
+            "binary",
+            ["label"],
+            {**SETTINGS, **homology},
+            "labels.tsv",
+            "ACGT",
+            4,
+        )
+    assert not (tmp_path / "homology.npz").exists()
+    with pytest.raises(InputError, match=message):
+        run_split(tmp_path, index, homology, tokens)
+    grouped = index.assign(label=["a", "b"] * 11, group=[f"g{i % 4}" for i in range(22)])
+    with pytest.raises(InputError, match="only 4 independent groups for 5 folds"):
+        run_split(tmp_path, grouped, {**homology, "folds": 5, "stratify": False}, tokens)
+
+
+def test_split_reads_the_homology_file_instead_of_aligning(tmp_path, monkeypatch):
+    rng = np.random.default_rng(14)
+    tokens = planted_families(rng, families=10, members=4, length=120, rates=(0.0, 0.02))
+    index = pd.DataFrame({"id": [f"s{i}" for i in range(40)], "label": ["p", "q"] * 20})
+    settings = {"homology": {"identity": 0.9, "kmer": 8}, "folds": 5}
+    save_homology(tmp_path / "homology.npz", homology_groups(tokens, DNA.letters, 0.9, 8, 4))
+    saved = load_homology(tmp_path / "homology.npz")
+    assert saved.identity == 0.9 and saved.kmer == 8 and len(saved.pairs) == len(saved.identities)
+    monkeypatch.setattr(split_module, "homology_groups", never_align)
+    split, report, _ = run_split(tmp_path, index, settings, tokens, homology_path=tmp_path / "homology.npz")
+    assert report["groups"] == len(np.unique(saved.groups)) == 10
+    assert report["homology"]["candidate_pairs_aligned"] == len(saved.pairs)
+    assert split.groupby(np.arange(40) // 4)["fold"].nunique().eq(1).all()
+
+
+RARE_IN_VALID = pd.DataFrame(
+    {"id": [f"r{i}" for i in range(103)], "label": ["common"] * 100 + ["x"] * 3}
+)  # three items of 'x' for ten folds of a 70/10/20 holdout split
+
+
+def test_a_class_missing_from_a_partition_is_an_error(tmp_path):
+    with pytest.raises(InputError) as error:
+        run_split(tmp_path, RARE_IN_VALID, {})
+    assert str(error.value) == (
+        "labels.tsv: class 'x' has no item in the valid partition of the holdout split "
+        "(2 train / 0 valid / 1 test); add items of the class, use fewer partitions or folds, "
+        "or set split.empty_partitions: warn"
+    )
+    assert not (tmp_path / "split.out").exists()
+
+
+def test_a_class_missing_from_a_partition_is_a_warning_in_the_report_when_asked(tmp_path):
+    _, report, balance = run_split(tmp_path, RARE_IN_VALID, {"empty_partitions": "warn"})
+    assert report["warnings"] == [
+        "labels.tsv: class 'x' has no item in the valid partition of the holdout split "
+        "(2 train / 0 valid / 1 test)"
+    ]
+    assert balance[balance["label"] == "x"].set_index("partition")["n"].to_dict() == {"test": 1, "train": 2}

@@ -60,6 +60,7 @@ DATA_RULES = (
     "ingest_per_position_sequences",
     "ingest_expression",
     "ingest_timecourse",
+    "homology",
     "split",
     "features_expression",
     "features_timecourse",
@@ -133,6 +134,24 @@ def test_bad_fasta_fails_the_rule_and_leaves_no_output(tmp_path):
         "the DNA alphabet (ACGT; ambiguity codes are not allowed)"
     ) in output
     assert not any((workdir / "results/bad").rglob("*"))
+
+
+@pytest.mark.slow
+def test_split_rerun_reuses_the_homology_file(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    edit_config(workdir, lambda c: c.update(datasets={"dna_binary": c["datasets"]["dna_binary"]}))
+    target = "results/dna_binary/split/split.tsv"
+    result = snakemake(workdir, target, "--cores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "aligned" in (workdir / "logs/dna_binary/homology.log").read_text()
+    for name in ("split.tsv", "balance.tsv", "report.json"):
+        (workdir / "results/dna_binary/split" / name).unlink()
+    edit_config(
+        workdir, lambda c: c["datasets"]["dna_binary"]["split"].update(seed=3, empty_partitions="warn")
+    )
+    plan = snakemake(workdir, target, "-n", "--quiet", "rules")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "split" in plan.stdout and "homology" not in plan.stdout
 
 
 # The demo's data stages in full, and one short training run per kind of input and task.

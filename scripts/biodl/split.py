@@ -8,10 +8,16 @@ repeats of K-fold draw R assignments with seeds ``seed``, ``seed + 1``, …
 (repeated cross-validation, for small data where one assignment is noise).
 Groups (a declared group column, homology clusters, or both merged) never
 cross partitions.
+
+Checks that need no alignment (records and declared groups per class, groups
+per fold) run before the homology search; after the split, a class with no
+item in some partition of some unit is an error, or a warning in the report
+with ``empty_partitions: warn``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,9 +27,18 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from biodl.errors import InputError
-from biodl.homology import HomologyResult, homology_groups, identity_floor, merge_groups
+from biodl.homology import (
+    HomologyResult,
+    homology_groups,
+    identity_floor,
+    load_homology,
+    merge_groups,
+    save_homology,
+)
 from biodl.io.outputs import all_or_nothing, save_json, save_table
 from biodl.units import parse_unit, unit_names
+
+log = logging.getLogger("biodl.split")
 
 Path = str | os.PathLike
 CLASS_TASKS = {"binary", "multiclass", "series_classification"}
@@ -71,13 +86,18 @@ def check_class_sizes(
         )
 
 
-def assign_folds(strata: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Fold index (0..folds-1) per item; groups stay whole, classes balanced across folds."""
+def check_group_count(groups: np.ndarray, folds: int) -> None:
+    """A split into ``folds`` folds needs at least as many independent groups."""
     if len(np.unique(groups)) < folds:
         raise InputError(
             f"only {len(np.unique(groups))} independent groups for {folds} folds; "
             "lower the number of folds or relax the grouping"
         )
+
+
+def assign_folds(strata: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Fold index (0..folds-1) per item; groups stay whole, classes balanced across folds."""
+    check_group_count(groups, folds)
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     fold = np.empty(len(strata), dtype=np.int64)
     for index, (_, held_out) in enumerate(splitter.split(np.zeros(len(strata)), strata, groups)):
@@ -160,20 +180,26 @@ def write_split(
     alphabet_size: int | None = None,
     times_path: Path | None = None,
     windows: dict | None = None,
+    homology_path: Path | None = None,
 ) -> None:
-    """Split the items of ``index_path`` and write split.tsv, the class balance and a report."""
+    """Split the items of ``index_path`` and write split.tsv, the class balance and a report.
+
+    Homology groups come from ``homology_path`` (see :func:`write_homology`)
+    when given, else they are computed here from ``tokens_path``.
+    """
     index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)
     if settings.get("by") == "time":
         _write_time_split(index, times_path, split_path, balance_path, report_path, settings, windows or {})
         return
-    groups, homology = _groups(index, settings, tokens_path, vocabulary, alphabet_size)
+    check_before_alignment(index, task, label_columns, settings, source)
+    homology = _homology(settings, tokens_path, vocabulary, alphabet_size, homology_path)
+    groups = _groups(index, homology)
     folds = settings.get("folds")
-    needed = folds or 1 + (settings["valid"] > 0) + (settings["test"] > 0)
-    what = f"{folds}-fold split" if folds else "train/valid/test split"
+    needed = _needed(settings)
     stratify = settings.get("stratify", True)
     strata = strata_for(index, task, label_columns, needed) if stratify else np.zeros(len(index), str)
     if stratify and task in CLASS_TASKS:
-        check_class_sizes(strata, groups, needed, what, source, label_columns[0])
+        check_class_sizes(strata, groups, needed, _what(settings), source, label_columns[0])
     repeats = settings.get("repeats", 1) if folds else 1
     if settings.get("column"):
         partitions = given_partitions(index, strata, groups, settings, source)
@@ -186,6 +212,15 @@ def write_split(
         partitions = holdout_partitions(strata, groups, settings["valid"], settings["test"], settings["seed"])
         assignments = [partitions]
         split = pd.DataFrame({"id": index["id"], "partition": partitions})
+    warnings = []
+    if task in CLASS_TASKS:
+        warnings = check_empty_partitions(
+            index[label_columns[0]].astype(str).to_numpy(),
+            assignments,
+            folds,
+            source,
+            settings.get("empty_partitions", "error"),
+        )
     unit = assignments[0]  # sizes and balance: the first repeat
     report = {
         "method": split_method(settings),
@@ -197,11 +232,119 @@ def write_split(
             groups_across(groups, np.asarray(a).astype(str)) for a in assignments
         ),
         "homology": _homology_report(homology, np.asarray(unit).astype(str), index["id"], settings),
+        "warnings": warnings,
     }
     with all_or_nothing(split_path, balance_path, report_path):
         save_table(split_path, split)
         save_table(balance_path, class_balance(index, unit, label_columns, task))
         save_json(report_path, report)
+
+
+def write_homology(
+    index_path: Path,
+    tokens_path: Path,
+    homology_path: Path,
+    task: str,
+    label_columns: list[str],
+    settings: dict,
+    source: Path,
+    vocabulary: str,
+    alphabet_size: int,
+    threads: int = 1,
+) -> None:
+    """Check the split's class sizes, then find homology groups and write them to ``homology_path``."""
+    index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)
+    check_before_alignment(index, task, label_columns, settings, source)
+    options = settings["homology"]
+    result = homology_groups(
+        np.load(tokens_path),
+        vocabulary,
+        options["identity"],
+        options["kmer"],
+        alphabet_size,
+        protein=alphabet_size > 4,
+        threads=threads,
+    )
+    with all_or_nothing(homology_path):
+        save_homology(homology_path, result)
+
+
+def check_before_alignment(
+    index: pd.DataFrame, task: str, label_columns: list[str], settings: dict, source: Path
+) -> None:
+    """The class-size and group-count checks that need no alignment, on records and declared groups.
+
+    Homology can only merge groups, so a split that fails here fails after it too.
+    """
+    if settings.get("by") == "time":
+        return
+    groups = _groups(index, None)
+    needed = _needed(settings)
+    if settings.get("stratify", True) and task in CLASS_TASKS:
+        strata = strata_for(index, task, label_columns, needed)
+        check_class_sizes(strata, groups, needed, _what(settings), source, label_columns[0])
+    if not settings.get("column"):
+        check_group_count(
+            groups, settings.get("folds") or fold_count_for(settings["valid"], settings["test"])
+        )
+
+
+def check_empty_partitions(
+    labels: np.ndarray, assignments: list[np.ndarray], folds: int | None, source: Path, mode: str
+) -> list[str]:
+    """Every class needs an item in every partition of every unit.
+
+    A class without one is an error, or with ``mode="warn"`` a warning logged and returned.
+    """
+    units = unit_names(folds, len(assignments)) if folds else ["holdout"]
+    problems = []
+    for name in units:
+        partition = unit_partitions(assignments, name)
+        present = [p for p in PARTITIONS if p in partition]
+        for label in np.unique(labels):
+            counts = {p: int(((partition == p) & (labels == label)).sum()) for p in PARTITIONS}
+            for empty in (p for p in present if counts[p] == 0):
+                where = "the holdout split" if name == "holdout" else name
+                problems.append(
+                    f"{source}: class {label!r} has no item in the {empty} partition of {where} "
+                    f"({counts['train']} train / {counts['valid']} valid / {counts['test']} test)"
+                )
+    if problems and mode != "warn":
+        raise InputError(
+            f"{problems[0]}; add items of the class, use fewer partitions or folds, "
+            "or set split.empty_partitions: warn"
+        )
+    for problem in problems:
+        log.warning(problem)
+    return problems
+
+
+def unit_partitions(assignments: list[np.ndarray], unit: str) -> np.ndarray:
+    """'train' / 'valid' / 'test' per item in ``unit`` of an assignment list (see :func:`read_partitions`)."""
+    if unit == "holdout":
+        return np.asarray(assignments[0], dtype=object)
+    repeat, k = parse_unit(unit)
+    return fold_partitions(np.asarray(assignments[repeat]), k)
+
+
+def fold_partitions(fold: np.ndarray, k: int) -> np.ndarray:
+    """In fold unit ``k``, fold k is test and fold k+1 (mod K) is valid; the rest is train."""
+    n_folds = int(fold.max()) + 1
+    partition = np.full(len(fold), "train", dtype=object)
+    partition[fold == (k + 1) % n_folds] = "valid"
+    partition[fold == k] = "test"
+    return partition
+
+
+def _needed(settings: dict) -> int:
+    """Groups a class needs: one per fold, or one per non-empty partition."""
+    return settings.get("folds") or 1 + (settings["valid"] > 0) + (settings["test"] > 0)
+
+
+def _what(settings: dict) -> str:
+    """The split as error messages name it."""
+    folds = settings.get("folds")
+    return f"{folds}-fold split" if folds else "train/valid/test split"
 
 
 def split_method(settings: dict) -> str:
@@ -249,31 +392,39 @@ def fold_table(ids: pd.Series, assignments: list[np.ndarray]) -> pd.DataFrame:
     )
 
 
-def _groups(
-    index: pd.DataFrame,
+def _homology(
     settings: dict,
     tokens_path: Path | None,
     vocabulary: str | None,
     alphabet_size: int | None,
-) -> tuple[np.ndarray, HomologyResult | None]:
+    homology_path: Path | None,
+) -> HomologyResult | None:
+    """Homology groups from the homology rule's file, computed here without one, or None."""
+    if not settings.get("homology"):
+        return None
+    if homology_path is not None:
+        return load_homology(homology_path)
+    if tokens_path is None:
+        return None
+    options = settings["homology"]
+    return homology_groups(
+        np.load(tokens_path),
+        vocabulary,
+        options["identity"],
+        options["kmer"],
+        alphabet_size,
+        protein=alphabet_size > 4,
+    )
+
+
+def _groups(index: pd.DataFrame, homology: HomologyResult | None) -> np.ndarray:
     """Groups from the group column and/or homology clusters (each item alone otherwise)."""
     labellings = [np.arange(len(index))]
     if "group" in index:
         labellings.append(pd.factorize(index["group"])[0])
-    homology = None
-    if settings.get("homology") and tokens_path is not None:
-        tokens = np.load(tokens_path)
-        options = settings["homology"]
-        homology = homology_groups(
-            tokens,
-            vocabulary,
-            options["identity"],
-            options["kmer"],
-            alphabet_size,
-            protein=alphabet_size > 4,
-        )
+    if homology is not None:
         labellings.append(homology.groups)
-    return merge_groups(*labellings), homology
+    return merge_groups(*labellings)
 
 
 def _homology_report(
@@ -286,8 +437,8 @@ def _homology_report(
     crossing = unit[pairs[:, 0]] != unit[pairs[:, 1]] if len(pairs) else np.zeros(0, bool)
     report = {
         "method": "exact duplicates + MinHash LSH over k-mers (datasketch), confirmed by "
-        "global alignment with free end gaps (Biopython); identity = identical residues / "
-        "shorter length (cd-hit definition); single-linkage groups",
+        "global alignment with free end gaps (parasail semi-global SIMD); identity = identical "
+        "residues / shorter length (cd-hit definition); single-linkage groups",
         "identity_threshold": settings["homology"]["identity"],
         "kmer": settings["homology"]["kmer"],
         "lsh_jaccard_threshold": round(homology.lsh_threshold, 4),
@@ -328,6 +479,7 @@ def _write_time_split(
         "gap": lookback + horizon,
         "sizes": {str(k): int(v) for k, v in sizes.items()},
         "homology": {"method": None},
+        "warnings": [],
     }
     with all_or_nothing(split_path, balance_path, report_path):
         save_table(split_path, split)
@@ -352,11 +504,7 @@ def read_partitions(split_path: Path, unit: str) -> pd.DataFrame:
     repeat, k = parse_unit(unit)
     if "repeat" in split:
         split = split[split["repeat"].astype(int) == repeat]
-    fold = split["fold"].astype(int).to_numpy()
-    n_folds = int(fold.max()) + 1
-    partition = np.full(len(fold), "train", dtype=object)
-    partition[fold == (k + 1) % n_folds] = "valid"
-    partition[fold == k] = "test"
+    partition = fold_partitions(split["fold"].astype(int).to_numpy(), k)
     return pd.DataFrame({"id": split["id"].to_numpy(), "partition": partition})
 
 

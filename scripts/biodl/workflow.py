@@ -45,6 +45,7 @@ INGEST_FILES = {
     },
 }
 SPLIT_FILES = {"split": "split.tsv", "balance": "balance.tsv", "report": "report.json"}
+HOMOLOGY_FILE = "homology.npz"  # pairs, identities and groups of a homology split, kept across split re-runs
 GENERATIVE_FILES = {
     "model": "model.keras",
     "history": "history.tsv",
@@ -104,6 +105,15 @@ class Layout:
     def split(self, dataset: str = "{dataset}") -> dict[str, str]:
         """Split outputs of a dataset."""
         return {key: f"{self.results}/{dataset}/split/{name}" for key, name in SPLIT_FILES.items()}
+
+    def homology(self, dataset: str = "{dataset}") -> str:
+        """Homology groups of a dataset whose split has ``homology`` set."""
+        return f"{self.results}/{dataset}/split/{HOMOLOGY_FILE}"
+
+    def has_homology(self, dataset: str) -> bool:
+        """Whether the dataset's split groups sequences by homology."""
+        settings = self.config["datasets"][dataset]
+        return settings["kind"] == "sequences" and bool(settings.get("split", {}).get("homology"))
 
     def features(self, kind: str, dataset: str = "{dataset}", unit: str = "{unit}") -> dict[str, str]:
         """Feature outputs of one split unit (expression and time courses only)."""
@@ -345,6 +355,8 @@ class Layout:
             per_position = settings["task"] == "per_position"
             targets += self.ingest(kind, name, per_position).values()
             targets += self.split(name).values()
+            if self.has_homology(name):
+                targets.append(self.homology(name))
             if kind in FEATURE_FILES:
                 for unit in self.units(name):
                     targets += self.features(kind, name, unit).values()
@@ -400,7 +412,7 @@ def label_source(settings: dict) -> str:
 
 
 def split_arguments(settings: dict) -> dict:
-    """Keyword arguments of :func:`biodl.split.write_split` besides the paths."""
+    """Keyword arguments of :func:`biodl.split.write_split` and `write_homology` besides the paths."""
     from biodl.alphabets import get_alphabet
 
     arguments = {
@@ -415,6 +427,23 @@ def split_arguments(settings: dict) -> dict:
     if settings["kind"] == "sequences":
         arguments["vocabulary"] = dataset_vocabulary(settings)
         arguments["alphabet_size"] = get_alphabet(settings["alphabet"]).size
+    return arguments
+
+
+HOMOLOGY_SPLIT_KEYS = ("valid", "test", "folds", "column", "stratify", "by", "homology")
+
+
+def homology_arguments(settings: dict) -> dict:
+    """Keyword arguments of :func:`biodl.split.write_homology` besides the paths.
+
+    Only the split settings its checks and alignment read: a new seed, more
+    repeats or ``empty_partitions`` leave the rule's parameters, and so its
+    output, as they are.
+    """
+    arguments = split_arguments(settings)
+    split = arguments.pop("settings")
+    arguments.pop("windows")
+    arguments["settings"] = {key: split[key] for key in HOMOLOGY_SPLIT_KEYS if key in split}
     return arguments
 
 

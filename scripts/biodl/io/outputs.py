@@ -42,15 +42,20 @@ def save_sparse(path: str | os.PathLike, matrix: sp.spmatrix) -> None:
     would differ byte for byte; this writes the same members deterministically.
     """
     csr = sp.csr_matrix(matrix)
-    members = {
-        "indices": csr.indices,
-        "indptr": csr.indptr,
-        "format": np.array(b"csr"),
-        "shape": np.array(csr.shape),
-        "data": csr.data,
-    }
+    save_arrays(
+        path,
+        indices=csr.indices,
+        indptr=csr.indptr,
+        format=np.array(b"csr"),
+        shape=np.array(csr.shape),
+        data=csr.data,
+    )
+
+
+def save_arrays(path: str | os.PathLike, **arrays: np.ndarray) -> None:
+    """Save named arrays as an ``.npz`` archive (``np.load`` reads it) with fixed zip timestamps."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in members.items():
+        for name, array in arrays.items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, "w", force_zip64=True) as member:

@@ -1,0 +1,12 @@
+from biodl.cli import run_step
+from biodl.split import write_homology
+
+run_step(
+    snakemake.log[0],
+    write_homology,
+    index_path=snakemake.input.ids,
+    tokens_path=snakemake.input.tokens,
+    homology_path=snakemake.output.homology,
+    threads=snakemake.threads,
+    **snakemake.params.arguments,
+)
