@@ -77,6 +77,8 @@ def split_inputs(wildcards):
         inputs["tokens"] = files["tokens"]
     if settings["kind"] == "timecourse":
         inputs["times"] = files["times"]
+    if settings["kind"] == "expression":
+        inputs["matrix"] = files["matrix"]  # for the leakage audit's near-duplicate samples
     if layout.has_homology(wildcards.dataset):
         inputs["homology"] = layout.homology(wildcards.dataset)
     return inputs

@@ -8,6 +8,8 @@ run_step(
     tokens_path=snakemake.input.get("tokens"),
     times_path=snakemake.input.get("times"),
     homology_path=snakemake.input.get("homology"),
+    matrix_path=snakemake.input.get("matrix"),
+    threads=snakemake.threads,
     split_path=snakemake.output.split,
     balance_path=snakemake.output.balance,
     report_path=snakemake.output.report,

@@ -3,7 +3,10 @@ and nothing on a clean split."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 from biodl.audit import (
     AuditSettings,
@@ -16,6 +19,8 @@ from biodl.audit import (
     time_overlap,
 )
 from biodl.errors import InputError
+from biodl.io.outputs import save_array
+from biodl.split import write_split
 
 PARTITION = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)
 
@@ -85,3 +90,120 @@ def test_findings_become_warnings_or_stop_the_split():
         "(split.audit.on_finding: fail)"
     )
     assert findings({"exact_duplicates": {"count": 0}, "shared_groups": 0}, settings) == []
+
+
+# ---------------------------------------------------------------------- in the split
+
+
+def split_report(tmp_path, index, settings, tokens=None, matrix=None):
+    index_path = tmp_path / "ids.tsv"
+    index.to_csv(index_path, sep="\t", index=False)
+    arrays = {}
+    for name, values in (("tokens", tokens), ("matrix", matrix)):
+        if values is not None:
+            arrays[name] = tmp_path / f"{name}.npy"
+            save_array(arrays[name], values)
+    paths = {name: tmp_path / f"{name}.out" for name in ("split", "balance", "report")}
+    write_split(
+        index_path,
+        paths["split"],
+        paths["balance"],
+        paths["report"],
+        "binary",
+        ["label"],
+        {**SPLIT, **settings},
+        "labels.tsv",
+        tokens_path=arrays.get("tokens"),
+        vocabulary="ACGT",
+        alphabet_size=4,
+        matrix_path=arrays.get("matrix"),
+    )
+    return json.loads(paths["report"].read_text()), pd.read_csv(paths["split"], sep="\t")
+
+
+SPLIT = {"valid": 0.1, "test": 0.2, "folds": None, "stratify": True, "seed": 0, "by": "items"}
+
+
+def planted_sequences(n: int = 300, length: int = 120, copies: int = 0, near: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(1, 5, size=(n, length)).astype(np.uint8)
+    for row in range(copies):  # exact copies of the first rows at the end
+        tokens[n - 1 - row] = tokens[row]
+    for row in range(near):  # one-mismatch copies of the next rows
+        target = n - 1 - copies - row
+        tokens[target] = tokens[copies + row]
+        tokens[target, 60] = tokens[target, 60] % 4 + 1
+    return tokens
+
+
+def labelled(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"id": [f"s{i}" for i in range(n)], "label": np.where(np.arange(n) % 2, "a", "b")})
+
+
+def test_the_split_audits_planted_copies_and_near_copies(tmp_path):
+    tokens = planted_sequences(copies=20, near=20)
+    report, split = split_report(tmp_path, labelled(300), {}, tokens=tokens)
+    audit = report["audit"]["units"]["holdout"]
+    partition = split["partition"].to_numpy()
+    crossing_copies = sum(
+        (partition[300 - 1 - row] == "test" and partition[row] == "train")
+        or (partition[300 - 1 - row] == "train" and partition[row] == "test")
+        for row in range(20)
+    )
+    test_copies = sum(partition[300 - 1 - row] == "test" and partition[row] == "train" for row in range(20))
+    test_copies += sum(partition[row] == "test" and partition[300 - 1 - row] == "train" for row in range(20))
+    assert crossing_copies > 0  # a split without homology grouping lets copies cross
+    assert audit["exact_duplicates"]["count"] == test_copies
+    near = sum({partition[20 + row], partition[300 - 21 - row]} == {"train", "test"} for row in range(20))
+    assert audit["nearest_training_identity"]["at_or_above_threshold"] == crossing_copies + near
+    assert audit["nearest_training_identity"]["max"] == 1.0
+    assert any("exact copies" in warning for warning in report["warnings"])
+
+
+def test_a_clean_split_has_no_findings(tmp_path):
+    report, _ = split_report(tmp_path, labelled(300), {}, tokens=planted_sequences())
+    audit = report["audit"]["units"]["holdout"]
+    assert audit["findings"] == [] and report["warnings"] == []
+    assert audit["exact_duplicates"]["count"] == 0
+    assert audit["nearest_training_identity"]["at_or_above_threshold"] == 0
+
+
+def test_homology_grouping_leaves_nothing_for_the_audit(tmp_path):
+    tokens = planted_sequences(copies=20, near=20)
+    settings = {"homology": {"identity": 0.9, "kmer": 8}}
+    report, _ = split_report(tmp_path, labelled(300), settings, tokens=tokens)
+    assert report["audit"]["units"]["holdout"]["findings"] == []
+
+
+def test_a_finding_fails_the_split_when_asked(tmp_path):
+    tokens = planted_sequences(copies=20)
+    with pytest.raises(
+        InputError, match=r"^labels.tsv: leakage audit: holdout: \d+ test sequences are exact copies"
+    ):
+        split_report(tmp_path, labelled(300), {"audit": {"on_finding": "fail"}}, tokens=tokens)
+    assert not (tmp_path / "split.out").exists()
+
+
+def test_a_shared_group_of_a_given_split_is_found(tmp_path):
+    index = labelled(40).assign(
+        group=[f"g{i // 2}" for i in range(40)],
+        given_partition=["train"] * 24 + ["valid"] * 6 + ["test"] * 10,
+    )
+    index.loc[39, "group"] = "g0"  # a test item of a training group
+    report, _ = split_report(tmp_path, index, {"column": "fold"})
+    assert report["audit"]["units"]["holdout"]["shared_groups"] == 1
+    assert report["warnings"] == ["holdout: 1 groups have members in both train and test"]
+
+
+def test_correlated_expression_samples_across_partitions_are_found(tmp_path):
+    rng = np.random.default_rng(3)
+    biology = rng.normal(0, 1, size=(60, 300))
+    counts = rng.poisson(np.exp(3 + biology)).astype(float)
+    report, split = split_report(tmp_path, labelled(60), {}, matrix=counts)
+    assert report["audit"]["units"]["holdout"]["near_duplicate_samples"]["at_or_above_threshold"] == 0
+    partition = split["partition"].to_numpy()
+    test, train = np.flatnonzero(partition == "test")[0], np.flatnonzero(partition == "train")[0]
+    counts[test] = rng.poisson(counts[train] * 2)  # the training sample sequenced again, twice as deep
+    report, _ = split_report(tmp_path, labelled(60), {}, matrix=counts)
+    found = report["audit"]["units"]["holdout"]["near_duplicate_samples"]
+    assert found["at_or_above_threshold"] == 1 and found["closest_pair"] == [int(test), int(train)]

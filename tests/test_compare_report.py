@@ -234,9 +234,18 @@ def build_report(folder, files):
     figures = make_figures(folder, files)
     notes = ["3 of 40 samples of the matrix are not in the sample sheet and were left out"]
     (folder / "meta.json").write_text(json.dumps({"kind": "expression", "notes": notes}))
-    (folder / "report.json").write_text(
-        json.dumps({"method": "holdout", "warnings": ["class 'x' has no test item"]})
-    )
+    audit = {
+        "settings": {"identity": 0.95, "correlation": 0.9, "on_finding": "warn"},
+        "units": {
+            "holdout": {
+                "exact_duplicates": {"count": 2, "example": 7},
+                "nearest_training_identity": {"max": 1.0, "at_or_above_threshold": 3, "closest_pair": [7, 1]},
+                "findings": ["2 test sequences are exact copies of training sequences"],
+            }
+        },
+    }
+    split_report = {"method": "holdout", "audit": audit, "warnings": ["class 'x' has no test item"]}
+    (folder / "report.json").write_text(json.dumps(split_report))
     inputs = {
         "data|toy": folder / "meta.json",
         "split|toy": folder / "report.json",
@@ -269,6 +278,8 @@ def test_report_is_self_contained_and_puts_the_comparison_first(runs):
     assert "better" in first_table and "best baseline" in first_table
     assert "numpy" in text and "2.4.6" in text and "seeds" in text
     assert "Intervals: t over 2 seeds of one split unit." in text
+    assert "<h3>Leakage audit</h3>" in text and "1 of 1 units have one" in text
+    assert '<tr class="warn"><td class="name">holdout</td><td>2</td><td>1 (3)</td></tr>' in text
     assert "Reference: <b>logistic</b>, the strongest of 2 baselines by mean roc_auc" in text
     assert "logistic regression on k-mer frequencies" in text
     assert (

@@ -23,6 +23,9 @@ import numpy as np
 import pandas as pd
 
 from biodl.errors import InputError
+from biodl.homology import HomologyResult, homology_groups
+
+AUDIT_KMER = {False: 8, True: 3}  # MinHash k of the audit's candidate search: nucleotides, protein
 
 
 @dataclass(frozen=True)
@@ -160,3 +163,37 @@ def act_on(findings_by_unit: dict[str, list[str]], settings: AuditSettings, sour
     if warnings and settings.on_finding == "fail":
         raise InputError(f"{source}: leakage audit: {warnings[0]} (split.audit.on_finding: fail)")
     return warnings
+
+
+def sequence_candidates(
+    tokens: np.ndarray, letters: str, alphabet_size: int, settings: AuditSettings, threads: int
+) -> HomologyResult:
+    """Aligned MinHash candidate pairs at the audit's identity, for a split without homology grouping."""
+    protein = alphabet_size > 4
+    return homology_groups(
+        tokens, letters, settings.identity, AUDIT_KMER[protein], alphabet_size, protein, threads
+    )
+
+
+def audit_unit(
+    partition: np.ndarray,
+    settings: AuditSettings,
+    rows: list[bytes] | None = None,
+    candidates: tuple[np.ndarray, np.ndarray] | None = None,
+    groups: np.ndarray | None = None,
+    values: np.ndarray | None = None,
+) -> dict:
+    """Every measurement the inputs allow for one unit's partition (see the module's docstring)."""
+    audit: dict = {}
+    if rows is not None:
+        audit["exact_duplicates"] = exact_duplicates(rows, partition)
+    if candidates is not None:
+        audit["nearest_training_identity"] = nearest_training_identity(
+            *candidates, partition, settings.identity
+        )
+    if groups is not None:
+        audit["shared_groups"] = shared_groups(groups, partition)
+    if values is not None:
+        audit["near_duplicate_samples"] = near_duplicate_samples(values, partition, settings.correlation)
+    audit["findings"] = findings(audit, settings)
+    return audit

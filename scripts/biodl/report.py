@@ -49,6 +49,7 @@ h1{font-size:1.6em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-to
 table{border-collapse:collapse;margin:.8em 0;font-size:.86em}
 th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right}th{background:#f3f3f3}
 td.name,th.name{text-align:left}tr.baseline td{background:#fff8ec}tr.control td{background:#f2f2f2;color:#666}
+tr.warn td{background:#fde8e8}
 tr.reference td{font-weight:600}.worse{color:#b00020}.better{color:#006400}
 figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top}
 figure img{max-width:560px;border:1px solid #eee}figure.wide img{max-width:100%}
@@ -191,6 +192,48 @@ def reference_note(summary: pd.DataFrame, paired: pd.DataFrame, metric: str, met
         f"{len(baselines)} baselines by mean {html.escape(metric)} ({number(mean)}): "
         f"{html.escape(description)}. Δ is in {html.escape(metric)} units, model minus reference.</p>"
     )
+
+
+AUDIT_COLUMNS = (
+    ("exact_duplicates", "test copies of training items", lambda m: str(m["count"])),
+    (
+        "nearest_training_identity",
+        "highest test–train identity (test items ≥ threshold)",
+        lambda m: "–" if m["max"] is None else f"{m['max']:.3g} ({m['at_or_above_threshold']})",
+    ),
+    ("shared_groups", "groups in train and test", str),
+    (
+        "near_duplicate_samples",
+        "highest test–train correlation (test samples ≥ threshold)",
+        lambda m: "–" if m["max"] is None else f"{m['max']:.3g} ({m['at_or_above_threshold']})",
+    ),
+    (
+        "time_overlap",
+        "time points between train and held-out (needed)",
+        lambda m: f"{m['closest_gap']} ({m['needed_gap']})",
+    ),
+)
+
+
+def audit_section(audit: dict | None) -> str:
+    """The leakage audit of every split unit as a table, with its thresholds."""
+    if not audit:
+        return ""
+    units = audit["units"]
+    shown = [column for column in AUDIT_COLUMNS if any(column[0] in found for found in units.values())]
+    rows = [
+        ("warn" if found["findings"] else "", [unit] + [render(found[key]) for key, _, render in shown])
+        for unit, found in units.items()
+    ]
+    settings = audit["settings"]
+    outcome = "failure" if settings["on_finding"] == "fail" else "warning"
+    flagged = sum(bool(found["findings"]) for found in units.values())
+    note = (
+        f'<p class="note">Identity threshold {settings["identity"]:g}, correlation threshold '
+        f"{settings['correlation']:g}; a finding is a {outcome} "
+        f"({flagged} of {len(units)} units have one).</p>"
+    )
+    return "<h3>Leakage audit</h3>" + note + table_html(["unit", *(title for _, title, _ in shown)], rows)
 
 
 def interval_methods(summary: pd.DataFrame, metric: str) -> str:
@@ -432,6 +475,7 @@ def write_report(
             data_notes(groups["data"].get(dataset, {}), groups["split"].get(dataset, {})),
             "<h3>Metrics</h3>",
             metric_table(task, summaries[dataset]),
+            audit_section(groups["split"].get(dataset, {}).get("audit")),
             "<h3>Paired comparisons with the best baseline</h3>",
             reference_note(summaries[dataset], paired[dataset], metric, baseline_methods),
             paired_table(paired[dataset]) if len(paired[dataset]) else "<p>No baseline to compare with.</p>",

@@ -17,6 +17,7 @@ with ``empty_partitions: warn``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
+from biodl.audit import AuditSettings, act_on, audit_unit, findings, sequence_candidates, time_overlap
 from biodl.errors import InputError
 from biodl.homology import (
     HomologyResult,
@@ -181,15 +183,22 @@ def write_split(
     times_path: Path | None = None,
     windows: dict | None = None,
     homology_path: Path | None = None,
+    matrix_path: Path | None = None,
+    threads: int = 1,
 ) -> None:
     """Split the items of ``index_path`` and write split.tsv, the class balance and a report.
 
-    Homology groups come from ``homology_path`` (see :func:`write_homology`)
-    when given, else they are computed here from ``tokens_path``.
+    Homology groups come from ``homology_path`` (see :func:`write_homology)`
+    when given, else they are computed here from ``tokens_path``. The report
+    holds the leakage audit of every unit (:mod:`biodl.audit`), on the tokens
+    of sequences and the ``matrix_path`` of expression samples.
     """
     index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)
+    audit_settings = AuditSettings(**settings.get("audit", {}))
     if settings.get("by") == "time":
-        _write_time_split(index, times_path, split_path, balance_path, report_path, settings, windows or {})
+        _write_time_split(
+            index, times_path, split_path, balance_path, report_path, settings, windows or {}, audit_settings
+        )
         return
     check_before_alignment(index, task, label_columns, settings, source)
     homology = _homology(settings, tokens_path, vocabulary, alphabet_size, homology_path)
@@ -221,6 +230,21 @@ def write_split(
             source,
             settings.get("empty_partitions", "error"),
         )
+    leakage = _audit(
+        index,
+        assignments,
+        folds,
+        homology,
+        tokens_path,
+        vocabulary,
+        alphabet_size,
+        matrix_path,
+        audit_settings,
+        threads,
+    )
+    warnings += act_on(
+        {name: found["findings"] for name, found in leakage.items()}, audit_settings, str(source)
+    )
     unit = assignments[0]  # sizes and balance: the first repeat
     report = {
         "method": split_method(settings),
@@ -232,12 +256,49 @@ def write_split(
             groups_across(groups, np.asarray(a).astype(str)) for a in assignments
         ),
         "homology": _homology_report(homology, np.asarray(unit).astype(str), index["id"], settings),
+        "audit": {"settings": dataclasses.asdict(audit_settings), "units": leakage},
         "warnings": warnings,
     }
     with all_or_nothing(split_path, balance_path, report_path):
         save_table(split_path, split)
         save_table(balance_path, class_balance(index, unit, label_columns, task))
         save_json(report_path, report)
+
+
+def _audit(
+    index: pd.DataFrame,
+    assignments: list[np.ndarray],
+    folds: int | None,
+    homology: HomologyResult | None,
+    tokens_path: Path | None,
+    vocabulary: str | None,
+    alphabet_size: int | None,
+    matrix_path: Path | None,
+    settings: AuditSettings,
+    threads: int,
+) -> dict[str, dict]:
+    """The leakage audit of every unit: sequences, declared groups and expression samples."""
+    rows = candidates = values = None
+    if tokens_path is not None:
+        tokens = np.load(tokens_path)
+        rows = [bytes(row[row != 0]) for row in tokens]
+        found = homology or sequence_candidates(tokens, vocabulary, alphabet_size, settings, threads)
+        candidates = (found.pairs, found.identities)
+    if matrix_path is not None:
+        values = np.load(matrix_path)
+    groups = index["group"].to_numpy() if "group" in index else None
+    units = unit_names(folds, len(assignments)) if folds else ["holdout"]
+    return {
+        name: audit_unit(
+            np.asarray(unit_partitions(assignments, name)).astype(str),
+            settings,
+            rows,
+            candidates,
+            groups,
+            values,
+        )
+        for name in units
+    }
 
 
 def write_homology(
@@ -465,10 +526,13 @@ def _write_time_split(
     report_path: Path,
     settings: dict,
     windows: dict,
+    audit_settings: AuditSettings,
 ) -> None:
     times = pd.read_csv(times_path, sep="\t")["time"].to_numpy()
     lookback, horizon = windows.get("lookback", 1), windows.get("horizon", 1)
     unit = time_partitions(len(times), settings["valid"], settings["test"], lookback, horizon)
+    audit = {"time_overlap": time_overlap(unit, lookback, horizon)}
+    audit["findings"] = findings(audit, audit_settings)
     split = pd.DataFrame({"id": [f"{t:g}" for t in times], "partition": unit})
     sizes = split["partition"].value_counts().sort_index()
     report = {
@@ -479,7 +543,8 @@ def _write_time_split(
         "gap": lookback + horizon,
         "sizes": {str(k): int(v) for k, v in sizes.items()},
         "homology": {"method": None},
-        "warnings": [],
+        "audit": {"settings": dataclasses.asdict(audit_settings), "units": {"holdout": audit}},
+        "warnings": act_on({"holdout": audit["findings"]}, audit_settings, str(settings.get("by"))),
     }
     with all_or_nothing(split_path, balance_path, report_path):
         save_table(split_path, split)
