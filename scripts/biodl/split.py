@@ -197,7 +197,15 @@ def write_split(
     audit_settings = AuditSettings(**settings.get("audit", {}))
     if settings.get("by") == "time":
         _write_time_split(
-            index, times_path, split_path, balance_path, report_path, settings, windows or {}, audit_settings
+            index,
+            times_path,
+            split_path,
+            balance_path,
+            report_path,
+            settings,
+            windows or {},
+            audit_settings,
+            source,
         )
         return
     check_before_alignment(index, task, label_columns, settings, source)
@@ -527,6 +535,7 @@ def _write_time_split(
     settings: dict,
     windows: dict,
     audit_settings: AuditSettings,
+    source: Path,
 ) -> None:
     times = pd.read_csv(times_path, sep="\t")["time"].to_numpy()
     lookback, horizon = windows.get("lookback", 1), windows.get("horizon", 1)
@@ -544,7 +553,7 @@ def _write_time_split(
         "sizes": {str(k): int(v) for k, v in sizes.items()},
         "homology": {"method": None},
         "audit": {"settings": dataclasses.asdict(audit_settings), "units": {"holdout": audit}},
-        "warnings": act_on({"holdout": audit["findings"]}, audit_settings, str(settings.get("by"))),
+        "warnings": act_on({"holdout": audit["findings"]}, audit_settings, str(source)),
     }
     with all_or_nothing(split_path, balance_path, report_path):
         save_table(split_path, split)
