@@ -88,11 +88,12 @@ def check_class_sizes(
         )
 
 
-def check_group_count(groups: np.ndarray, folds: int) -> None:
+def check_group_count(groups: np.ndarray, folds: int, source: Path | None = None) -> None:
     """A split into ``folds`` folds needs at least as many independent groups."""
     if len(np.unique(groups)) < folds:
+        named = f"{source}: " if source is not None else ""
         raise InputError(
-            f"only {len(np.unique(groups))} independent groups for {folds} folds; "
+            f"{named}only {len(np.unique(groups))} independent groups for {folds} folds; "
             "lower the number of folds or relax the grouping"
         )
 
@@ -211,6 +212,10 @@ def write_split(
     check_before_alignment(index, task, label_columns, settings, source)
     homology = _homology(settings, tokens_path, vocabulary, alphabet_size, homology_path)
     groups = _groups(index, homology)
+    if not settings.get("column"):  # homology merges groups: the count again, on the final groups
+        check_group_count(
+            groups, settings.get("folds") or fold_count_for(settings["valid"], settings["test"]), source
+        )
     folds = settings.get("folds")
     needed = _needed(settings)
     stratify = settings.get("stratify", True)
@@ -354,7 +359,7 @@ def check_before_alignment(
         check_class_sizes(strata, groups, needed, _what(settings), source, label_columns[0])
     if not settings.get("column"):
         check_group_count(
-            groups, settings.get("folds") or fold_count_for(settings["valid"], settings["test"])
+            groups, settings.get("folds") or fold_count_for(settings["valid"], settings["test"]), source
         )
 
 
