@@ -35,6 +35,7 @@ def test_demo_config_is_valid_and_gets_defaults(demo, schema):
         "seed": 0,
         "by": "items",
         "empty_partitions": "error",
+        "audit": {"identity": 0.95, "correlation": 0.9, "on_finding": "warn"},
     }
     assert dataset["length"] == {"mode": "variable", "pad": "right", "trim": "right"}
     assert dataset["allow_ambiguous"] is False
