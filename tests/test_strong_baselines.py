@@ -305,3 +305,20 @@ def test_boosted_trees_split_a_small_cohort(tmp_path):
     fitted = fit_baseline("boosted_trees", data, 1, 1, {"max_iter": 50})
     assert np.ptp(fitted.scores) > 0.1
     assert auc(fitted, data) > 0.8
+
+
+def test_the_leaf_size_rule_of_the_boosted_trees_leaves_the_random_forest_alone(tmp_path, monkeypatch):
+    import sklearn.ensemble
+
+    seen = {}
+    original = sklearn.ensemble.RandomForestClassifier
+
+    def recording(**settings):
+        seen.update(settings)
+        return original(**settings)
+
+    monkeypatch.setattr(sklearn.ensemble, "RandomForestClassifier", recording)
+    files = vector_dataset(tmp_path, n=40, genes=20)
+    data = load_items("expression", "binary", files, files["features"], files["split"], "holdout")
+    fit_baseline("random_forest", data, 1, 1, {"n_estimators": 10})
+    assert seen["min_samples_leaf"] == 1

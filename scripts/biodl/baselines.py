@@ -412,13 +412,14 @@ def fit_items(
     task = data.task.task
     parts = data.partitions
     has_valid = len(parts["valid"]) > 0
-    hparams = with_leaf_size(hparams, len(parts["train"]))
     y = {name: inputs_and_targets(part)[1] if len(part) else None for name, part in parts.items()}
     if method == "shuffled_labels":
         y["train"] = control_generator(seed, unit).permutation(y["train"])
     base = "ridge" if task == "regression" and method == "shuffled_labels" else method
     base = "logistic" if base == "shuffled_labels" else base
     n_classes = len(data.encoding.get("classes", [])) or 2
+    if base == "boosted_trees":
+        hparams = with_leaf_size(hparams, len(parts["train"]))
 
     def scaled(function: Features) -> dict:
         x = {name: function(part) for name, part in parts.items() if len(part)}
@@ -486,7 +487,8 @@ def fit_positions(method: str, data: TrainingData, seed: int, threads: int, hpar
         labelled[name] = labels > 0
         x[name] = dense_for_trees(base, residue_windows(tokens, labelled[name], window, vocabulary))
         y[name] = labels[labelled[name]].astype(np.int64) - 1
-    hparams = with_leaf_size(hparams, len(y["train"]))
+    if base == "boosted_trees":
+        hparams = with_leaf_size(hparams, len(y["train"]))
 
     def fit(setting: Setting) -> object:
         if base == "boosted_trees":
