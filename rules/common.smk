@@ -78,7 +78,8 @@ def split_inputs(wildcards):
     if settings["kind"] == "timecourse":
         inputs["times"] = files["times"]
     if settings["kind"] == "expression":
-        inputs["matrix"] = files["matrix"]  # for the leakage audit's near-duplicate samples
+        # the leakage audit compares the samples' profiles across partitions
+        inputs["matrix"] = files["matrix"]
     if layout.has_homology(wildcards.dataset):
         inputs["homology"] = layout.homology(wildcards.dataset)
     return inputs
