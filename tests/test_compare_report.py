@@ -322,4 +322,4 @@ def test_report_renders_its_tables_and_images_in_headless_chromium(runs, tmp_pat
     assert found, result.stderr[-2000:]
     images, loaded, tables = map(int, found.groups())
     assert images == loaded == len(figures)
-    assert tables == 4  # comparison, metrics, paired, software
+    assert tables == 5  # comparison, metrics, leakage audit, paired, software
