@@ -329,16 +329,7 @@ def write_homology(
     """Check the split's class sizes, then find homology groups and write them to ``homology_path``."""
     index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)
     check_before_alignment(index, task, label_columns, settings, source)
-    options = settings["homology"]
-    result = homology_groups(
-        np.load(tokens_path),
-        vocabulary,
-        options["identity"],
-        options["kmer"],
-        alphabet_size,
-        protein=alphabet_size > 4,
-        threads=threads,
-    )
+    result = configured_homology(tokens_path, settings["homology"], vocabulary, alphabet_size, threads)
     with all_or_nothing(homology_path):
         save_homology(homology_path, result)
 
@@ -480,7 +471,13 @@ def _homology(
         return load_homology(homology_path)
     if tokens_path is None:
         return None
-    options = settings["homology"]
+    return configured_homology(tokens_path, settings["homology"], vocabulary, alphabet_size)
+
+
+def configured_homology(
+    tokens_path: Path, options: dict, vocabulary: str, alphabet_size: int, threads: int = 1
+) -> HomologyResult:
+    """Homology groups of a token matrix at the split's ``homology`` settings (identity, kmer)."""
     return homology_groups(
         np.load(tokens_path),
         vocabulary,
@@ -488,6 +485,7 @@ def _homology(
         options["kmer"],
         alphabet_size,
         protein=alphabet_size > 4,
+        threads=threads,
     )
 
 
