@@ -3,8 +3,6 @@ and nothing on a clean split."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,8 +17,7 @@ from biodl.audit import (
     time_overlap,
 )
 from biodl.errors import InputError
-from biodl.io.outputs import save_array
-from biodl.split import write_split
+from test_split import run_split
 
 PARTITION = np.array(["train"] * 6 + ["valid"] * 2 + ["test"] * 2)
 
@@ -96,32 +93,9 @@ def test_findings_become_warnings_or_stop_the_split():
 
 
 def split_report(tmp_path, index, settings, tokens=None, matrix=None):
-    index_path = tmp_path / "ids.tsv"
-    index.to_csv(index_path, sep="\t", index=False)
-    arrays = {}
-    for name, values in (("tokens", tokens), ("matrix", matrix)):
-        if values is not None:
-            arrays[name] = tmp_path / f"{name}.npy"
-            save_array(arrays[name], values)
-    paths = {name: tmp_path / f"{name}.out" for name in ("split", "balance", "report")}
-    write_split(
-        index_path,
-        paths["split"],
-        paths["balance"],
-        paths["report"],
-        "binary",
-        ["label"],
-        {**SPLIT, **settings},
-        "labels.tsv",
-        tokens_path=arrays.get("tokens"),
-        vocabulary="ACGT",
-        alphabet_size=4,
-        matrix_path=arrays.get("matrix"),
-    )
-    return json.loads(paths["report"].read_text()), pd.read_csv(paths["split"], sep="\t")
-
-
-SPLIT = {"valid": 0.1, "test": 0.2, "folds": None, "stratify": True, "seed": 0, "by": "items"}
+    """The split report and split.tsv of write_split (see test_split.run_split)."""
+    split, report, _ = run_split(tmp_path, index, settings, tokens, matrix=matrix)
+    return report, split
 
 
 def planted_sequences(n: int = 300, length: int = 120, copies: int = 0, near: int = 0) -> np.ndarray:

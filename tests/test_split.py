@@ -44,13 +44,17 @@ def mutated(rng, row, rate):
     return copy
 
 
-def run_split(tmp_path, index, settings, tokens=None, task="binary", columns=("label",), homology_path=None):
+def run_split(
+    tmp_path, index, settings, tokens=None, task="binary", columns=("label",), homology_path=None, matrix=None
+):
+    """write_split on ``index`` (and a token matrix or expression matrix); the split, report and balance."""
     index_path = tmp_path / "ids.tsv"
     index.to_csv(index_path, sep="\t", index=False)
-    tokens_path = None
-    if tokens is not None:
-        tokens_path = tmp_path / "tokens.npy"
-        save_array(tokens_path, tokens)
+    arrays = {}
+    for name, values in (("tokens", tokens), ("matrix", matrix)):
+        if values is not None:
+            arrays[name] = tmp_path / f"{name}.npy"
+            save_array(arrays[name], values)
     paths = {name: tmp_path / f"{name}.out" for name in ("split", "balance", "report")}
     write_split(
         index_path,
@@ -61,10 +65,11 @@ def run_split(tmp_path, index, settings, tokens=None, task="binary", columns=("l
         list(columns),
         {**SETTINGS, **settings},
         "labels.tsv",
-        tokens_path,
+        arrays.get("tokens"),
         "ACGT",
         4,
         homology_path=homology_path,
+        matrix_path=arrays.get("matrix"),
     )
     return (
         pd.read_csv(paths["split"], sep="\t", dtype={"id": str}),
