@@ -30,7 +30,7 @@ from scipy import stats
 
 from biodl.evaluate import PRIMARY, metric_range, paired_bootstrap_pooled, read_predictions
 from biodl.io.outputs import all_or_nothing, save_table
-from biodl.split import read_partitions
+from biodl.split import partitions_of, read_split
 
 Path = str | os.PathLike
 LEVEL = 0.95
@@ -139,9 +139,10 @@ def t_interval(values: np.ndarray, variance_factor: float) -> tuple[float, float
 
 def fold_test_train_ratios(split_path: Path, units: set[str]) -> dict[str, float]:
     """n_test / n_train of every fold unit of a split file (the correction of :func:`interval_over_runs`)."""
+    split = read_split(split_path)
     ratios = {}
     for unit in sorted(units - {"holdout"}):
-        sizes = read_partitions(split_path, unit)["partition"].value_counts()
+        sizes = partitions_of(split, unit)["partition"].value_counts()
         ratios[unit] = float(sizes.get("test", 0) / sizes["train"])
     return ratios
 

@@ -575,7 +575,16 @@ def split_units(split_path: Path) -> list[str]:
 
 def read_partitions(split_path: Path, unit: str) -> pd.DataFrame:
     """id → partition for one unit; in fold k (of repeat r), fold k is test and fold k+1 (mod K) is valid."""
-    split = pd.read_csv(split_path, sep="\t", dtype=str, keep_default_na=False)
+    return partitions_of(read_split(split_path), unit)
+
+
+def read_split(split_path: Path) -> pd.DataFrame:
+    """split.tsv as text columns."""
+    return pd.read_csv(split_path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def partitions_of(split: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """id → partition for one unit of a split table read by :func:`read_split`."""
     if unit == "holdout":
         return split[["id", "partition"]]
     repeat, k = parse_unit(unit)
