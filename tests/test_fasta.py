@@ -100,7 +100,8 @@ def test_protein_alphabet_and_ambiguity(tmp_path):
             ">a\nACGT\nAC\n>b\nACNT\n",
             False,
             "{path}: record 'b' (line 5): letter 'N' at position 3 is not in the DNA alphabet "
-            "(ACGT; ambiguity codes are not allowed)",
+            "(ACGT; ambiguity codes are not allowed); set 'allow_ambiguous: true' in the dataset's "
+            "config to read ambiguity codes as N",
         ),
         (
             ">a\nACGT\nAC-T\n",

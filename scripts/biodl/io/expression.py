@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.errors import InputError, where
-from biodl.io.tables import check_unique_ids, delimiter_for, line_of
+from biodl.io.tables import check_unique_ids, line_of, read_cells
 
 Orientation = Literal["genes_by_samples", "samples_by_genes"]
 Missing = Literal["reject", "drop_genes", "impute"]
@@ -48,13 +48,8 @@ def read_expression(
 
 
 def _read_delimited(path: str | os.PathLike, orientation: Orientation) -> ExpressionMatrix:
-    try:
-        # header=None keeps duplicated column names as written (pandas would rename them).
-        raw = pd.read_csv(
-            path, sep=delimiter_for(path), dtype=str, keep_default_na=False, na_filter=False, header=None
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path}: file is empty") from None
+    # header=None keeps duplicated column names as written (pandas would rename them).
+    raw = read_cells(path, header=None)
     table = raw.iloc[1:].reset_index(drop=True)
     table.columns = [str(c).strip() for c in raw.iloc[0]]
     if table.empty or table.shape[1] < 2:

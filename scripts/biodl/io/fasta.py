@@ -12,20 +12,17 @@ wrapped or space-broken sequence lines, UTF-8 ids.
 
 from __future__ import annotations
 
-import gzip
 import mmap
 import os
 import re
 import struct
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 import numpy as np
 
 from biodl.alphabets import INVALID, WHITESPACE, Alphabet, lookup_table
 from biodl.errors import InputError, where
+from biodl.io.text import GZIP_MAGIC, check_fasta_encoding, open_binary
 
 GT = ord(">")
 NEWLINE = ord("\n")
@@ -61,24 +58,11 @@ class FastaTokens:
         return self.tokens[self.offsets[index] : self.offsets[index + 1]]
 
 
-@contextmanager
-def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Open a plain or gzipped file for binary reading (gzip detected by magic bytes)."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        with gzip.open(path, "rb") as handle:
-            yield handle
-    else:
-        with open(path, "rb") as handle:
-            yield handle
-
-
 def decompressed_size_hint(path: str | os.PathLike) -> int:
     """Upper estimate of the decompressed size, used to preallocate the token buffer."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
-        if handle.read(2) != b"\x1f\x8b":
+        if handle.read(2) != GZIP_MAGIC or size < 4:
             return size
         handle.seek(-4, os.SEEK_END)
         (isize,) = struct.unpack("<I", handle.read(4))
@@ -245,7 +229,16 @@ class _BlockParser:
         raise InputError(
             f"{where(self.path, ids[record], line)}: letter {letter!r} at position {position} "
             f"is not in the {self.alphabet.name} alphabet "
-            f"({self.alphabet.describe(self.allow_ambiguous)})"
+            f"({self.alphabet.describe(self.allow_ambiguous)}){self._ambiguity_hint(letter)}"
+        )
+
+    def _ambiguity_hint(self, letter: str) -> str:
+        """How to accept an ambiguity code the config refuses."""
+        if self.allow_ambiguous or letter.upper() not in self.alphabet.ambiguous_codes:
+            return ""
+        return (
+            f"; set 'allow_ambiguous: true' in the dataset's config to read ambiguity codes "
+            f"as {self.alphabet.ambiguity}"
         )
 
     def result(self) -> FastaTokens:
@@ -289,6 +282,8 @@ def read_fasta(
     pending = bytearray()
     searched = 0
     with open_binary(path) as handle:
+        head = handle.read(chunk_bytes)
+        pending += head[check_fasta_encoding(head, path) :]
         while chunk := handle.read(chunk_bytes):
             pending += chunk
             cut = pending.rfind(b"\n>", max(searched - 1, 0)) + 1
