@@ -15,6 +15,11 @@ include: "rules/evaluate.smk"
 include: "rules/report.smk"
 
 
+# A failed run ends with each failed job's one-line biodl error (its log holds the details).
+onerror:
+    print_failures(log)
+
+
 rule all:
     default_target: True
     input:

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.compare import compare_dataset
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     compare_dataset,
     files={key: value for key, value in snakemake.input.items()},
     outputs=dict(snakemake.output.items()),

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.evaluate import evaluate_runs
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     evaluate_runs,
     predictions=list(snakemake.input.predictions),
     metrics=list(snakemake.output.metrics),

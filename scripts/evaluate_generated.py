@@ -10,7 +10,7 @@ if "classifier" in files:
         "class_name": snakemake.params.class_name,
     }
 run_step(
-    snakemake.log[0],
+    snakemake,
     evaluate_generated_run,
     samples=files["samples"],
     tokens=files["tokens"],

@@ -3,7 +3,7 @@ from biodl.generated import evaluate_vae_run
 
 files = dict(snakemake.input.items())
 run_step(
-    snakemake.log[0],
+    snakemake,
     evaluate_vae_run,
     latent=files["latent"],
     reconstruction=files["reconstruction"],

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.features import write_expression_features
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     write_expression_features,
     matrix_path=snakemake.input.matrix,
     genes_path=snakemake.input.genes,

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.features import write_timecourse_features
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     write_timecourse_features,
     values_path=snakemake.input["values"],
     index_path=snakemake.input.ids,

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.generative_plots import plot_generative
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     plot_generative,
     figures=dict(snakemake.output.items()),
     files=dict(snakemake.input.items()),

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.generated import summarise_runs
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     summarise_runs,
     files=dict(snakemake.input.items()),
     output=snakemake.output.summary,

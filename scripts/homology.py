@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.split import write_homology
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     write_homology,
     index_path=snakemake.input.ids,
     tokens_path=snakemake.input.tokens,

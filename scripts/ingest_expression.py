@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.ingest import ingest_expression
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     ingest_expression,
     matrix=snakemake.input.matrix,
     samples=snakemake.input.get("samples"),

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.ingest import ingest_sequences
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     ingest_sequences,
     fasta=snakemake.input.fasta,
     labels=snakemake.input.get("labels"),

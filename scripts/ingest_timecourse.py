@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.ingest import ingest_timecourse
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     ingest_timecourse,
     values=snakemake.input["values"],
     series=snakemake.input.get("series"),

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.plots import plot_dataset
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     plot_dataset,
     files={key: value for key, value in snakemake.input.items()},
     figures=dict(snakemake.output.items()),

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.report import write_report
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     write_report,
     path=snakemake.output.html,
     files={key: value for key, value in snakemake.input.items()},

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.generative.runs import sample_run
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     sample_run,
     model=snakemake.input.model,
     fasta=snakemake.output.fasta,

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.split import write_split
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     write_split,
     index_path=snakemake.input.ids,
     tokens_path=snakemake.input.get("tokens"),

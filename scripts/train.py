@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.runs import train_run
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     train_run,
     files={key: value for key, value in snakemake.input.items()},
     outputs=dict(snakemake.output.items()),

@@ -2,7 +2,7 @@ from biodl.cli import run_step
 from biodl.generative.runs import train_gan_run
 
 run_step(
-    snakemake.log[0],
+    snakemake,
     train_gan_run,
     tokens=snakemake.input.tokens,
     ids=snakemake.input.ids,

@@ -3,7 +3,7 @@ from biodl.generative.runs import train_vae_run
 
 files = dict(snakemake.input.items())
 run_step(
-    snakemake.log[0],
+    snakemake,
     train_vae_run,
     inputs=files.get("tokens") or files["features"],
     ids=files["ids"],
