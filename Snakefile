@@ -31,6 +31,19 @@ rule all:
         layout.report(),
 
 
+# `snakemake check`: validate the config and every input file, print a summary per dataset.
+rule check:
+    input:
+        layout.check(),
+    log:
+        "logs/check.print.log",
+    localrule: True
+    conda:
+        "envs/data.yaml"
+    shell:
+        "tee {log} < {input}"
+
+
 rule data:
     input:
         all_data_outputs(),

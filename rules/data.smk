@@ -179,3 +179,25 @@ rule features_timecourse:
         split_by=lambda wildcards: dataset_config(wildcards)["split"]["by"],
     script:
         "../scripts/features_timecourse.py"
+
+
+rule check_inputs:
+    input:
+        [path for files in layout.check_inputs().values() for path in files.values()],
+    output:
+        layout.check(),
+    log:
+        "logs/check.log",
+    benchmark:
+        "logs/bench/check.tsv"
+    conda:
+        "../envs/data.yaml"
+    threads: resource("ingest", "threads")
+    resources:
+        mem_mb=resource("ingest", "mem_mb"),
+        runtime=resource("ingest", "runtime"),
+    params:
+        datasets=layout.check_inputs(),
+        homology={name: layout.has_homology(name) for name in config["datasets"]},
+    script:
+        "../scripts/check_inputs.py"

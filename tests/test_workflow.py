@@ -90,6 +90,22 @@ def test_data_target_plans_the_data_stages_of_every_dataset_and_nothing_else(tmp
     assert counts["split"] == len(datasets)
 
 
+@pytest.mark.slow
+def test_check_validates_every_input_and_prints_the_summary_without_splitting(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    result = snakemake(workdir, "check", "--cores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    datasets = yaml.safe_load((ROOT / "config/config.yaml").read_text())["datasets"]
+    summary = (workdir / "results/check.txt").read_text()
+    assert summary.startswith(f"biodl check: {len(datasets)} datasets valid")
+    assert summary in result.stdout
+    for name, settings in datasets.items():
+        assert f"\n{name} ({settings['kind']}, {settings['task']}): " in summary
+    assert "dna_multiclass (sequences, multiclass): 1,800 items" in summary
+    assert "  label: motif_a 600 · motif_b 600 · none 600" in summary
+    assert not list((workdir / "results").glob("*/split"))
+
+
 def test_lint_is_clean(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     result = snakemake(workdir, "--lint")

@@ -230,6 +230,24 @@ class Layout:
         """The self-contained HTML report."""
         return f"{self.results}/report.html"
 
+    def check(self) -> str:
+        """The summary of every dataset's validated inputs (``snakemake check``)."""
+        return f"{self.results}/check.txt"
+
+    def check_inputs(self) -> dict[str, dict[str, str]]:
+        """Per dataset, the ingest files the input summary reads."""
+        wanted = ("meta", "ids", "tokens")
+        return {
+            name: {
+                key: path
+                for key, path in self.ingest(
+                    settings["kind"], name, settings["task"] == "per_position"
+                ).items()
+                if key in wanted
+            }
+            for name, settings in self.config["datasets"].items()
+        }
+
     def baseline_pattern(self) -> str:
         """Wildcard regex matching exactly the configured baseline names."""
         return exact_names(self.config.get("baselines", {}))
