@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -119,18 +120,22 @@ def test_balanced_class_weights_match_scikit_learn():
     np.testing.assert_allclose(class_weights(targets, rows, 3), expected, rtol=1e-6)
 
 
-def test_cnn_beats_chance_and_writes_the_prediction_format(tmp_path):
+def test_cnn_beats_chance_and_writes_the_prediction_format(tmp_path, caplog):
     data = load(motif_dataset(tmp_path / "data"))
     out = tmp_path / "run"
-    train(
-        data,
-        "cnn",
-        {"filters": 16, "kernel_size": 5},
-        {"epochs": 8, "learning_rate": 0.01},
-        1,
-        1,
-        **run_paths(out),
-    )
+    with caplog.at_level(logging.INFO, logger="biodl.training"):
+        train(
+            data,
+            "cnn",
+            {"filters": 16, "kernel_size": 5},
+            {"epochs": 8, "learning_rate": 0.01},
+            1,
+            1,
+            **run_paths(out),
+        )
+    epochs = [record.getMessage() for record in caplog.records if record.getMessage().startswith("epoch ")]
+    assert epochs[0].startswith("epoch 1/8: loss ") and ", ETA ≤ " in epochs[0]
+    assert epochs[-1].startswith(f"epoch {len(epochs)}/8: ")
     predictions = predict_partition(keras.models.load_model(out / "model.keras"), data)
     assert predictions.columns.tolist() == ["id", "truth", "score:no", "score:yes"]
     assert len(predictions) == 120

@@ -21,7 +21,9 @@ positives is NaN and left out of macro averages (``zero_division=nan``).
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,6 +34,9 @@ import pandas as pd
 from biodl.errors import InputError, where
 from biodl.io.outputs import all_or_nothing, save_json
 from biodl.io.tables import line_of
+from biodl.progress import duration_text
+
+log = logging.getLogger(__name__)
 
 Path = str | os.PathLike
 CLASSIFICATION = ("binary", "multiclass", "series_classification")
@@ -889,6 +894,16 @@ def evaluate_runs(
     """
     if len(predictions) != len(metrics):
         raise ValueError(f"{len(predictions)} prediction files for {len(metrics)} metrics files")
+    clock = time.perf_counter()
     with all_or_nothing(*metrics):
-        for source, target in zip(predictions, metrics):
+        for done, (source, target) in enumerate(zip(predictions, metrics), start=1):
             evaluate_run(source, target, task, seed, resamples)
+            elapsed = time.perf_counter() - clock
+            log.info(
+                "run %d/%d scored (%s, %d resamples), ETA %s",
+                done,
+                len(predictions),
+                source,
+                resamples,
+                duration_text(elapsed / done * (len(predictions) - done)),
+            )

@@ -21,7 +21,6 @@ import logging
 import math
 import os
 import shutil
-import time
 from pathlib import Path
 
 import keras
@@ -33,6 +32,7 @@ from biodl.feed import Batches
 from biodl.io.outputs import save_json, save_reproducible_keras
 from biodl.models import build
 from biodl.models.layers import loss_for
+from biodl.progress import EpochClock
 from biodl.versions import package_versions
 
 log = logging.getLogger("biodl.training")
@@ -129,18 +129,18 @@ class NanGuard(keras.callbacks.Callback):
 class RunState(keras.callbacks.Callback):
     """Early stopping, best/last checkpoints, history, NaN guard and progress, all resumable."""
 
-    def __init__(self, folder: Path, state: dict, patience: int, min_delta: float):
+    def __init__(self, folder: Path, state: dict, patience: int, min_delta: float, epochs: int):
         super().__init__()
         self.folder = folder
         self.state = state
         self.patience = patience
         self.min_delta = min_delta
         self.epoch = state.get("epoch", -1) + 1
-        self.started = time.perf_counter()
+        self.clock = EpochClock(epochs)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
-        self.started = time.perf_counter()
+        self.clock.start()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         check_batch_loss(logs, self.epoch, batch)
@@ -164,12 +164,14 @@ class RunState(keras.callbacks.Callback):
         self.state["stopped"] = self.state["wait"] >= self.patience
         _write_json_atomically(self.folder / "state.json", self.state)
         log.info(
-            "epoch %d: loss %.4f, val_loss %.4f, lr %.2e, %.1fs%s",
+            "epoch %d/%d: loss %.4f, val_loss %.4f, lr %.2e, %.1fs, %s%s",
             epoch + 1,
+            self.clock.epochs,
             logs["loss"],
             monitored,
             rate,
-            time.perf_counter() - self.started,
+            self.clock.stop(),
+            "done" if self.state["stopped"] else self.clock.eta(epoch + 1),
             " (best)" if self.state["best_epoch"] == epoch else "",
         )
         if self.state["stopped"]:
@@ -310,7 +312,7 @@ def train(
             data,
             settings,
             resumed_from,
-            RunState(folder, state, settings["patience"], settings["min_delta"]),
+            RunState(folder, state, settings["patience"], settings["min_delta"], settings["epochs"]),
         )
     save_reproducible_keras(folder / "best.keras", model_path)
     shutil.copyfile(folder / "history.tsv", history_path)

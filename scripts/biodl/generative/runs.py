@@ -54,7 +54,6 @@ import logging
 import math
 import os
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +76,7 @@ from biodl.generative.vae import (
     kl_weight,
 )
 from biodl.io.outputs import all_or_nothing, save_json, save_reproducible_keras, save_table
+from biodl.progress import EpochClock
 from biodl.split import Items, read_items
 from biodl.training import NanGuard, configure_runtime, software_versions
 
@@ -376,9 +376,10 @@ def _train_gan(
         history, first = saved["history"], saved["state"]["epoch"] + 1
         log.info("resuming from epoch %d (state saved in %s)", first + 1, folder)
     columns = ["epoch", *LOSS_NAMES]
+    clock = EpochClock(settings["epochs"], early_stopping=False)
     try:
         for epoch in range(first, settings["epochs"]):
-            started = time.perf_counter()
+            clock.start()
             losses = gan_epoch(gan, tokens, rows, settings["batch_size"], seed, epoch)
             check_finite(losses, epoch, "lower the learning rate or check the inputs")
             history.append([epoch + 1, *losses.values()])
@@ -386,11 +387,12 @@ def _train_gan(
             save_checkpoint(folder, {"gan": gan.variables()}, columns, history, state)
             log.info(
                 "epoch %d/%d: critic_loss %.4f, generator_loss %.4f, gradient_penalty %.4f, "
-                "wasserstein %.4f, %.1fs",
+                "wasserstein %.4f, %.1fs, %s",
                 epoch + 1,
                 settings["epochs"],
                 *losses.values(),
-                time.perf_counter() - started,
+                clock.stop(),
+                clock.eta(epoch + 1),
             )
     except TrainingDivergedError:
         shutil.rmtree(folder, ignore_errors=True)
@@ -560,11 +562,12 @@ def _train_vae(
     valid = (
         Batches(data.partition(items.ids, valid_rows), settings["batch_size"]) if len(valid_rows) else None
     )
+    clock = EpochClock(settings["epochs"])
     try:
         for epoch in range(first, settings["epochs"]):
             if state["stopped"]:
                 break
-            started = time.perf_counter()
+            clock.start()
             beta = kl_weight(epoch, params["warmup_epochs"], params["beta"])
             model.kl_weight.assign(beta)
             train.set_epoch(epoch)
@@ -592,13 +595,14 @@ def _train_vae(
             groups = {"model": model.variables, "optimizer": model.optimizer.variables, "best": best}
             save_checkpoint(folder, groups, columns, history, state)
             log.info(
-                "epoch %d/%d: loss %.4f, val_loss %.4f, kl_weight %.2f, %.1fs%s",
+                "epoch %d/%d: loss %.4f, val_loss %.4f, kl_weight %.2f, %.1fs, %s%s",
                 epoch + 1,
                 settings["epochs"],
                 logs["loss"],
                 monitored,
                 beta,
-                time.perf_counter() - started,
+                clock.stop(),
+                "done" if state["stopped"] else clock.eta(epoch + 1),
                 " (best)" if state["best_epoch"] == epoch else "",
             )
             if state["stopped"]:

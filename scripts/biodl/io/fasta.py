@@ -12,6 +12,7 @@ wrapped or space-broken sequence lines, UTF-8 ids.
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import re
@@ -23,6 +24,7 @@ import numpy as np
 from biodl.alphabets import INVALID, WHITESPACE, Alphabet, lookup_table
 from biodl.errors import InputError, where
 from biodl.io.text import GZIP_MAGIC, check_fasta_encoding, open_binary
+from biodl.progress import ByteProgress
 
 GT = ord(">")
 NEWLINE = ord("\n")
@@ -33,6 +35,7 @@ INVALID_BYTE = bytes([INVALID])
 SPACES = bytes.maketrans(b"\t\r\v\f", b"    ")
 HEADER_ID = re.compile(r"^[^\S\n]*(\S*).*$", re.MULTILINE)
 DEFAULT_CHUNK_BYTES = 1 << 20
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -278,13 +281,16 @@ def read_fasta(
     path = str(path)
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: file is empty (no FASTA records)")
-    parser = _BlockParser(path, alphabet, allow_ambiguous, decompressed_size_hint(path))
+    size_hint = decompressed_size_hint(path)
+    parser = _BlockParser(path, alphabet, allow_ambiguous, size_hint)
+    progress = ByteProgress(log, path, size_hint)
     pending = bytearray()
     searched = 0
     with open_binary(path) as handle:
         head = handle.read(chunk_bytes)
         pending += head[check_fasta_encoding(head, path) :]
         while chunk := handle.read(chunk_bytes):
+            progress.add(len(chunk))
             pending += chunk
             cut = pending.rfind(b"\n>", max(searched - 1, 0)) + 1
             searched = len(pending)
