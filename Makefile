@@ -7,7 +7,7 @@ TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.biodl-installed
 
-.PHONY: demo test lint env clean
+.PHONY: demo showcase test lint env clean
 
 env: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
+
+# every family on every dataset it supports, every baseline, five expression folds (results/showcase)
+showcase: $(STAMP)
+	$(BIN)/snakemake --configfile config/showcase.yaml --cores $(CORES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

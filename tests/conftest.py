@@ -48,6 +48,18 @@ def item_dataset(folder: Path, columns: dict, meta: dict, arrays: dict) -> dict:
     return paths
 
 
+def with_datasets(config: dict, datasets: dict) -> None:
+    """Replace the config's datasets; models and baselines keep only the listed datasets that remain."""
+    config["datasets"] = datasets
+    for section in ("models", "baselines"):
+        for name, settings in list(config.get(section, {}).items()):
+            if "datasets" not in settings:
+                continue
+            settings["datasets"] = [d for d in settings["datasets"] if d in datasets]
+            if not settings["datasets"]:
+                del config[section][name]
+
+
 def assert_no_outputs(outputs: dict) -> None:
     """None of the output files exists."""
     left = [str(p) for p in outputs.values() if Path(p).exists()]

@@ -8,6 +8,7 @@ import pytest
 import yaml
 from biodl.config import check_config
 from biodl.errors import InputError
+from conftest import with_datasets
 from snakemake.utils import validate
 
 
@@ -213,16 +214,15 @@ def test_training_settings_of_each_family_are_those_its_code_reads():
 def test_kmer_size_defaults_to_the_alphabets_own(demo, schema, alphabet, kmers, expected):
     from biodl.workflow import ingest_arguments
 
-    demo["datasets"] = {
-        "peptides": {
-            "kind": "sequences",
-            "task": "binary",
-            "alphabet": alphabet,
-            "fasta": "p.fa",
-            "labels": "p.tsv",
-            "kmers": kmers,
-        }
+    peptides = {
+        "kind": "sequences",
+        "task": "binary",
+        "alphabet": alphabet,
+        "fasta": "p.fa",
+        "labels": "p.tsv",
+        "kmers": kmers,
     }
+    with_datasets(demo, {"peptides": peptides})
     check_config(demo, schema)
     validate(demo, str(schema))
     assert ingest_arguments(demo["datasets"]["peptides"])["kmer_k"] == expected
