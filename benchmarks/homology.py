@@ -24,8 +24,8 @@ import time
 
 import numpy as np
 import parasail
-from biodl.alphabets import DNA
-from biodl.homology import (
+from biodl.data.alphabets import DNA
+from biodl.data.homology import (
     biopython_identities,
     candidate_pairs,
     linked_groups,

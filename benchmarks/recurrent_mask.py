@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from biodl.models import build
 from biodl.specs import InputSpec, TaskSpec
-from biodl.training import configure_runtime
+from biodl.train.loop import configure_runtime
 from train_pipeline import planted_tokens  # the same seeded motif data as the pipeline benchmark
 
 FAMILIES = ("rnn", "birnn", "gru", "bigru", "lstm", "bilstm")

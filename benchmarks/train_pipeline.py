@@ -257,7 +257,7 @@ def timed(run: Callable[[], object]) -> dict:
 
 
 def compiled(model: object) -> object:
-    """The model compiled as ``biodl.training.train`` compiles it (Adam, task loss)."""
+    """The model compiled as ``biodl.train.loop.train`` compiles it (Adam, task loss)."""
     import keras
     from biodl.models.layers import loss_for
     from biodl.specs import TaskSpec
@@ -268,7 +268,7 @@ def compiled(model: object) -> object:
 
 def load(files: dict[str, Path]) -> object:
     """biodl's partitions over the mmap'ed tokens (class weights off, as in the plain fit)."""
-    from biodl.batches import load_items
+    from biodl.train.loaders import load_items
 
     return load_items(
         "sequences", "binary", files, files["tokens"], files["split"], "holdout", balance_classes=False
@@ -313,8 +313,8 @@ def run_tokens(setup: Setup, files: dict[str, Path]) -> dict:
 
 def run_pipeline(setup: Setup, files: dict[str, Path]) -> dict:
     """``Batches`` over mmap'ed uint8 tokens, CNN with OneHot inside, one fit call."""
-    from biodl.feed import Batches
     from biodl.models import build
+    from biodl.train.batches import Batches
 
     data = load(files)
     batches = Batches(data.partitions["train"], BATCH_SIZE, shuffle=True, seed=SEED)
@@ -327,8 +327,8 @@ def run_pipeline(setup: Setup, files: dict[str, Path]) -> dict:
 
 
 def run_train(setup: Setup, files: dict[str, Path]) -> dict:
-    """``biodl.training.train`` end to end; its parts are timed by wrapping them."""
-    import biodl.training as training
+    """``biodl.train.loop.train`` end to end; its parts are timed by wrapping them."""
+    import biodl.train.loop as training
     import keras
 
     data = load(files)
@@ -374,7 +374,7 @@ RUNNERS: dict[str, Callable[[Setup, dict[str, Path]], dict]] = {
 
 def worker(method: str, setup: Setup) -> dict:
     """Run one method once in this process (TensorFlow pinned to one thread first)."""
-    from biodl.training import configure_runtime
+    from biodl.train.loop import configure_runtime
 
     configure_runtime(SEED, 1)
     clock = FitClock()

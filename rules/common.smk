@@ -8,9 +8,9 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 
 from biodl.cli import print_failures
-from biodl.config import check_config
+from biodl.workflow.config import check_config
 from biodl.errors import InputError
-from biodl.workflow import (
+from biodl.workflow.layout import (
     Layout,
     baseline_arguments,
     gan_arguments,

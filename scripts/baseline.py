@@ -1,5 +1,5 @@
+from biodl.baselines.runs import baseline_run
 from biodl.cli import run_step
-from biodl.runs import baseline_run
 
 run_step(
     snakemake,

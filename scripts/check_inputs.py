@@ -1,5 +1,5 @@
-from biodl.check import summarise_inputs
 from biodl.cli import run_step
+from biodl.data.check import summarise_inputs
 
 run_step(
     snakemake,

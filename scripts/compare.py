@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.compare import compare_dataset
+from biodl.evaluate.compare import compare_dataset
 
 run_step(
     snakemake,

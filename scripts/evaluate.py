@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.evaluate import evaluate_runs
+from biodl.evaluate.metrics import evaluate_runs
 
 run_step(
     snakemake,

@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.generated import evaluate_generated_run
+from biodl.generative.metrics import evaluate_generated_run
 
 files = dict(snakemake.input.items())
 classifier = None

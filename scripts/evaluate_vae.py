@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.generated import evaluate_vae_run
+from biodl.generative.metrics import evaluate_vae_run
 
 files = dict(snakemake.input.items())
 run_step(

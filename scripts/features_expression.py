@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.features import write_expression_features
+from biodl.data.features import write_expression_features
 
 run_step(
     snakemake,

@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.features import write_timecourse_features
+from biodl.data.features import write_timecourse_features
 
 run_step(
     snakemake,

@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.generative_plots import plot_generative
+from biodl.generative.plots import plot_generative
 
 run_step(
     snakemake,

@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.generated import summarise_runs
+from biodl.generative.metrics import summarise_runs
 
 run_step(
     snakemake,

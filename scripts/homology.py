@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.split import write_homology
+from biodl.data.split import write_homology
 
 run_step(
     snakemake,

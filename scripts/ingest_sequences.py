@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.ingest import ingest_sequences
+from biodl.data.ingest import ingest_sequences
 
 run_step(
     snakemake,

@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.plots import plot_dataset
+from biodl.evaluate.plots import plot_dataset
 
 run_step(
     snakemake,

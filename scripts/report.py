@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.report import write_report
+from biodl.evaluate.report import write_report
 
 run_step(
     snakemake,

@@ -1,5 +1,5 @@
 from biodl.cli import run_step
-from biodl.runs import train_run
+from biodl.train.runs import train_run
 
 run_step(
     snakemake,

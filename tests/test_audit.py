@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from biodl.audit import (
+from biodl.data.audit import (
     AuditSettings,
     act_on,
     exact_duplicates,

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from biodl.baselines import Letters, fit_baseline, residue_windows, series_summaries
-from biodl.batches import Partition, load_items, load_windows
-from biodl.compare import fold_test_train_ratios, summarise
-from biodl.encode import kmer_counts
+from biodl.baselines.methods import Letters, fit_baseline, residue_windows, series_summaries
+from biodl.baselines.runs import baseline_run
+from biodl.data.encode import kmer_counts
+from biodl.data.split import assign_folds, fold_table
+from biodl.data.units import unit_names
+from biodl.evaluate.compare import fold_test_train_ratios, summarise
 from biodl.io.outputs import save_array, save_json
-from biodl.runs import baseline_run
-from biodl.split import assign_folds, fold_table
-from biodl.units import unit_names
+from biodl.train.loaders import Partition, load_items, load_windows
 from conftest import item_dataset
 from scipy import stats
 from sklearn.metrics import accuracy_score, roc_auc_score
@@ -176,7 +176,7 @@ def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
 
 
 def test_univariate_windows_are_the_genes_of_the_multivariate_ones(tmp_path):
-    from biodl.predict import prediction_table
+    from biodl.train.predict import prediction_table
 
     multivariate, _ = forecasting_data(tmp_path)
     files = {"ids": tmp_path / "ids.tsv", "times": tmp_path / "times.tsv", "genes": tmp_path / "genes.tsv"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from biodl.check import summarise_inputs
-from biodl.ingest import ingest_expression, ingest_sequences
+from biodl.data.check import summarise_inputs
+from biodl.data.ingest import ingest_expression, ingest_sequences
 from conftest import write
 
 # record e repeats c; f holds an N; g is longer than the fixed length

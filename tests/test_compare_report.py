@@ -10,12 +10,12 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from biodl.compare import compare_dataset, fold_test_train_ratios, summarise
-from biodl.evaluate import evaluate_run
-from biodl.families import FIGURES
-from biodl.plots import plot_dataset
-from biodl.report import mean_sd, write_report
-from biodl.results import markdown_table, results_markdown
+from biodl.evaluate.compare import compare_dataset, fold_test_train_ratios, summarise
+from biodl.evaluate.metrics import evaluate_run
+from biodl.evaluate.plots import plot_dataset
+from biodl.evaluate.report import mean_sd, write_report
+from biodl.evaluate.results import markdown_table, results_markdown
+from biodl.workflow.families import FIGURES
 from scipy import stats
 
 CLASSES = ["no", "yes"]

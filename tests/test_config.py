@@ -6,8 +6,8 @@ import copy
 
 import pytest
 import yaml
-from biodl.config import check_config
 from biodl.errors import InputError
+from biodl.workflow.config import check_config
 from conftest import with_datasets
 from snakemake.utils import validate
 
@@ -188,9 +188,9 @@ def test_config_errors_name_the_key(demo, schema, edit, message):
 
 
 def test_generative_hyper_parameters_are_those_of_the_builders():
-    from biodl.families import GENERATIVE
     from biodl.generative.gan import GAN_DEFAULTS
     from biodl.generative.vae import EXPRESSION_DEFAULTS, SEQUENCE_DEFAULTS
+    from biodl.workflow.families import GENERATIVE
 
     assert GENERATIVE["gan"]["tokens"][1] == set(GAN_DEFAULTS)
     assert GENERATIVE["vae"]["tokens"][1] == set(SEQUENCE_DEFAULTS)
@@ -198,9 +198,9 @@ def test_generative_hyper_parameters_are_those_of_the_builders():
 
 
 def test_training_settings_of_each_family_are_those_its_code_reads():
-    from biodl.families import TRAINING_KEYS
     from biodl.generative.runs import GAN_TRAINING_DEFAULTS, VAE_TRAINING_DEFAULTS
-    from biodl.training import TRAINING_DEFAULTS
+    from biodl.train.loop import TRAINING_DEFAULTS
+    from biodl.workflow.families import TRAINING_KEYS
 
     assert TRAINING_KEYS["supervised"] == set(TRAINING_DEFAULTS)
     assert TRAINING_KEYS["gan"] == set(GAN_TRAINING_DEFAULTS)
@@ -212,7 +212,7 @@ def test_training_settings_of_each_family_are_those_its_code_reads():
     [("protein", {}, 2), ("dna", {}, 4), ("rna", {}, 4), ("protein", {"k": 3}, 3), ("dna", {"k": 6}, 6)],
 )
 def test_kmer_size_defaults_to_the_alphabets_own(demo, schema, alphabet, kmers, expected):
-    from biodl.workflow import ingest_arguments
+    from biodl.workflow.layout import ingest_arguments
 
     peptides = {
         "kind": "sequences",

@@ -6,8 +6,8 @@ from itertools import product
 
 import numpy as np
 import pytest
-from biodl.alphabets import DNA, decode
-from biodl.encode import kmer_counts, kmer_names, position_matrix, reverse_complement, token_matrix
+from biodl.data.alphabets import DNA, decode
+from biodl.data.encode import kmer_counts, kmer_names, position_matrix, reverse_complement, token_matrix
 
 
 def flat(*sequences: str):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from biodl.errors import InputError
-from biodl.evaluate import (
+from biodl.evaluate.metrics import (
     PRIMARY,
     bootstrap_intervals,
     evaluate_run,

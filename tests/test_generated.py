@@ -11,9 +11,9 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 import pytest
-from biodl.alphabets import decode, get_alphabet
+from biodl.data.alphabets import decode, get_alphabet
 from biodl.errors import InputError
-from biodl.generated import (
+from biodl.generative.metrics import (
     background_control,
     classifier_scores,
     evaluate_generated,

@@ -21,7 +21,7 @@ from biodl.errors import InputError, TrainingDivergedError  # noqa: E402
 from biodl.generative import runs  # noqa: E402
 from biodl.generative.runs import sample_run, train_gan_run, train_vae_run  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
-from biodl.training import configure_runtime  # noqa: E402
+from biodl.train.loop import configure_runtime  # noqa: E402
 
 configure_runtime(0, 1)  # one thread for every test here, fixed before TensorFlow runs an op
 

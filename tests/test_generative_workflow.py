@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 from biodl.errors import InputError
-from biodl.generated import evaluate_vae_run, letter_chance, summarise_runs, transfer_knn
-from biodl.report import generative_columns, generative_table
-from biodl.workflow import Layout
+from biodl.evaluate.report import generative_columns, generative_table
+from biodl.generative.metrics import evaluate_vae_run, letter_chance, summarise_runs, transfer_knn
+from biodl.workflow.layout import Layout
 from conftest import ROOT
 
 
@@ -181,7 +181,7 @@ def test_report_table_shows_mean_and_sd_of_motif_and_divergence_columns():
 
 
 def test_unknown_generative_figure_is_an_input_error(tmp_path):
-    from biodl.generative_plots import plot_generative
+    from biodl.generative.plots import plot_generative
 
     with pytest.raises(InputError, match="unknown generative figure 'umap'"):
         plot_generative({"umap": tmp_path / "x.png"}, {})

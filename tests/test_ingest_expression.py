@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from biodl.data.ingest import ingest_expression
 from biodl.errors import InputError
-from biodl.ingest import ingest_expression
 from conftest import assert_no_outputs, write
 
 MATRIX = "gene\tS1\tS2\tS3\tS4\ng1\t1\t2\t3\t4\ng2\t0\t5\t0\t7\ng3\t9\t9\t9\t9\n"

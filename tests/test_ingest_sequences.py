@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from biodl.data.ingest import ingest_sequences
 from biodl.errors import InputError
-from biodl.ingest import ingest_sequences
 from conftest import assert_no_outputs, write
 
 FASTA = ">a\nACGTAC\n>b\nGGGA\n>c\nTTACG\n>d\nCCCC\n"

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from biodl.data.ingest import ingest_timecourse
 from biodl.errors import InputError
-from biodl.ingest import ingest_timecourse
-from biodl.workflow import ingest_arguments
+from biodl.workflow.layout import ingest_arguments
 from conftest import assert_no_outputs, write
 from snakemake.utils import validate
 

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pandas as pd
-from biodl.features import write_expression_features, write_timecourse_features
+from biodl.data.features import write_expression_features, write_timecourse_features
+from biodl.data.normalise import apply_expression, fit_expression
 from biodl.io.outputs import save_array
-from biodl.normalise import apply_expression, fit_expression
 
 
 def counts(rng, n=30, genes=8):

@@ -11,9 +11,9 @@ import sys
 import pandas as pd
 import pytest
 import yaml
-from biodl.config import check_config
+from biodl.data.ingest import ingest_timecourse
 from biodl.errors import InputError
-from biodl.ingest import ingest_timecourse
+from biodl.workflow.config import check_config
 from conftest import ROOT
 from test_workflow import copy_workflow, digests, snakemake
 

@@ -7,18 +7,16 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from biodl import split as split_module
-from biodl.alphabets import DNA, PROTEIN
-from biodl.errors import InputError
-from biodl.homology import (
+from biodl.data import split as split_module
+from biodl.data.alphabets import DNA, PROTEIN
+from biodl.data.homology import (
     biopython_identities,
     homology_groups,
     load_homology,
     parasail_identities,
     save_homology,
 )
-from biodl.io.outputs import save_array
-from biodl.split import (
+from biodl.data.split import (
     fold_count_for,
     holdout_partitions,
     read_partitions,
@@ -27,7 +25,9 @@ from biodl.split import (
     write_homology,
     write_split,
 )
-from biodl.units import parse_unit, unit_names
+from biodl.data.units import parse_unit, unit_names
+from biodl.errors import InputError
+from biodl.io.outputs import save_array
 from conftest import write
 
 SETTINGS = {"valid": 0.1, "test": 0.2, "folds": None, "stratify": True, "seed": 0, "by": "items"}

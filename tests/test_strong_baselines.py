@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from biodl.baselines import Letters, fit_baseline
-from biodl.batches import load_items
-from biodl.encode import gapped_kmer_counts, kmer_counts
+from biodl.baselines.methods import Letters, fit_baseline
+from biodl.data.encode import gapped_kmer_counts, kmer_counts
 from biodl.io.outputs import save_array
+from biodl.train.loaders import load_items
 from conftest import item_dataset
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge

@@ -20,15 +20,15 @@ from sklearn.utils.class_weight import compute_class_weight
 
 keras = pytest.importorskip("keras")
 
-from biodl.batches import class_weights, forecast_windows, has_padding, load_items  # noqa: E402
 from biodl.errors import TrainingDivergedError  # noqa: E402
-from biodl.families import CAPABILITIES, supports  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
 from biodl.models import FAMILIES, build  # noqa: E402
-from biodl.predict import predict_partition  # noqa: E402
-from biodl.runs import train_run  # noqa: E402
 from biodl.specs import InputSpec, TaskSpec  # noqa: E402
-from biodl.training import configure_runtime, train  # noqa: E402
+from biodl.train.loaders import class_weights, forecast_windows, has_padding, load_items  # noqa: E402
+from biodl.train.loop import configure_runtime, train  # noqa: E402
+from biodl.train.predict import predict_partition  # noqa: E402
+from biodl.train.runs import train_run  # noqa: E402
+from biodl.workflow.families import CAPABILITIES, supports  # noqa: E402
 from conftest import item_dataset  # noqa: E402
 
 configure_runtime(0, 1)  # one thread for every test here, fixed before TensorFlow runs an op
@@ -123,7 +123,7 @@ def test_balanced_class_weights_match_scikit_learn():
 def test_cnn_beats_chance_and_writes_the_prediction_format(tmp_path, caplog):
     data = load(motif_dataset(tmp_path / "data"))
     out = tmp_path / "run"
-    with caplog.at_level(logging.INFO, logger="biodl.training"):
+    with caplog.at_level(logging.INFO, logger="biodl.train.loop"):
         train(
             data,
             "cnn",
@@ -307,8 +307,8 @@ def test_nan_loss_stops_with_a_message_and_no_model(tmp_path):
 
 RESUMABLE = """
 import sys
-from biodl.batches import load_items
-from biodl.training import train
+from biodl.train.loaders import load_items
+from biodl.train.loop import train
 folder = sys.argv[1]
 files = {{k: f"{{folder}}/data/{{n}}" for k, n in [("ids", "ids.tsv"), ("meta", "meta.json"),
          ("tokens", "tokens.npy"), ("split", "split.tsv")]}}

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from biodl.families import FIGURES
-from biodl.report import mean_sd
-from biodl.workflow import GENERATIVE_FIGURES
+from biodl.evaluate.report import mean_sd
+from biodl.workflow.families import FIGURES
+from biodl.workflow.layout import GENERATIVE_FIGURES
 from conftest import ROOT, with_datasets, write
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")

@@ -62,9 +62,8 @@ import keras
 import numpy as np
 import pandas as pd
 
-from biodl.batches import Partition
+from biodl.data.split import Items, read_items
 from biodl.errors import InputError, TrainingDivergedError
-from biodl.feed import Batches
 from biodl.generative.gan import GAN_DEFAULTS, LOSS_NAMES, WassersteinGAN, build_gan
 from biodl.generative.vae import (
     EXPRESSION_DEFAULTS,
@@ -77,8 +76,9 @@ from biodl.generative.vae import (
 )
 from biodl.io.outputs import all_or_nothing, save_json, save_reproducible_keras, save_table
 from biodl.progress import EpochClock
-from biodl.split import Items, read_items
-from biodl.training import NanGuard, configure_runtime, software_versions
+from biodl.train.batches import Batches
+from biodl.train.loaders import Partition
+from biodl.train.loop import NanGuard, configure_runtime, software_versions
 
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.generative")
@@ -459,7 +459,7 @@ class VaeData:
         return np.asarray(self.targets[rows])
 
     def partition(self, ids: np.ndarray, rows: np.ndarray) -> Partition:
-        """The rows as a partition that :class:`biodl.feed.Batches` can serve."""
+        """The rows as a partition that :class:`biodl.train.batches.Batches` can serve."""
 
         def gather(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return self.x(rows[positions]), self.y(rows[positions])

@@ -7,7 +7,7 @@ import math
 import keras
 import numpy as np
 
-from biodl.batches import Partition
+from biodl.train.loaders import Partition
 
 
 class Batches(keras.utils.PyDataset):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from biodl.batches import Partition, TrainingData
+from biodl.train.loaders import Partition, TrainingData
 
 
 def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarray) -> pd.DataFrame:
@@ -105,7 +105,7 @@ def predict_partition(
     model: object, data: TrainingData, name: str = "test", batch_size: int = 256
 ) -> pd.DataFrame:
     """Run ``model`` over one partition and return its prediction table."""
-    from biodl.feed import Batches
+    from biodl.train.batches import Batches
 
     partition = data.partitions[name]
     scores = model.predict(Batches(partition, batch_size), verbose=0)

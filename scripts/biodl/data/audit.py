@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from biodl.data.homology import HomologyResult, homology_groups
 from biodl.errors import InputError
-from biodl.homology import HomologyResult, homology_groups
 
 AUDIT_KMER = {False: 8, True: 3}  # MinHash k of the audit's candidate search: nucleotides, protein
 

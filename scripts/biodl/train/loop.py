@@ -26,16 +26,16 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from biodl.batches import TrainingData
 from biodl.errors import InputError, TrainingDivergedError
-from biodl.feed import Batches
 from biodl.io.outputs import save_json, save_reproducible_keras
 from biodl.models import build
 from biodl.models.layers import loss_for
 from biodl.progress import EpochClock
+from biodl.train.batches import Batches
+from biodl.train.loaders import TrainingData
 from biodl.versions import package_versions
 
-log = logging.getLogger("biodl.training")
+log = logging.getLogger("biodl.train.loop")
 TRAINING_DEFAULTS = {
     "epochs": 30,
     "batch_size": 64,

@@ -27,9 +27,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
-from biodl.audit import AuditSettings, act_on, audit_unit, findings, sequence_candidates, time_overlap
-from biodl.errors import InputError
-from biodl.homology import (
+from biodl.data.audit import AuditSettings, act_on, audit_unit, findings, sequence_candidates, time_overlap
+from biodl.data.homology import (
     HomologyResult,
     homology_groups,
     identity_floor,
@@ -37,10 +36,11 @@ from biodl.homology import (
     merge_groups,
     save_homology,
 )
+from biodl.data.units import parse_unit, unit_names
+from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, save_json, save_table
-from biodl.units import parse_unit, unit_names
 
-log = logging.getLogger("biodl.split")
+log = logging.getLogger("biodl.data.split")
 
 Path = str | os.PathLike
 CLASS_TASKS = {"binary", "multiclass", "series_classification"}
@@ -191,7 +191,7 @@ def write_split(
 
     Homology groups come from ``homology_path`` (see :func:`write_homology)`
     when given, else they are computed here from ``tokens_path``. The report
-    holds the leakage audit of every unit (:mod:`biodl.audit`), on the tokens
+    holds the leakage audit of every unit (:mod:`biodl.data.audit`), on the tokens
     of sequences and the ``matrix_path`` of expression samples.
     """
     index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)

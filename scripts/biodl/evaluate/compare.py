@@ -14,7 +14,7 @@ Files (tab-separated):
   same test items of the same units and seeds: the mean difference (the
   effect size, in the metric's units), its interval and the two-sided p-value
   of a paired bootstrap over test items resampled within each unit and seed
-  (:func:`biodl.evaluate.paired_bootstrap_pooled`), with Benjamini–Hochberg
+  (:func:`biodl.evaluate.metrics.paired_bootstrap_pooled`), with Benjamini–Hochberg
   q-values across the comparisons of the dataset.
 """
 
@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from biodl.evaluate import PRIMARY, metric_range, paired_bootstrap_pooled, read_predictions
+from biodl.data.split import partitions_of, read_split
+from biodl.evaluate.metrics import PRIMARY, metric_range, paired_bootstrap_pooled, read_predictions
 from biodl.io.outputs import all_or_nothing, save_table
-from biodl.split import partitions_of, read_split
 
 Path = str | os.PathLike
 LEVEL = 0.95

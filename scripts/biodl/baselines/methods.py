@@ -1,6 +1,6 @@
 """Classical baselines (scikit-learn and simple forecasts) on the very partitions the deep models use.
 
-A baseline reads the same :class:`~biodl.batches.TrainingData` as a Keras
+A baseline reads the same :class:`~biodl.train.loaders.TrainingData` as a Keras
 model, so it sees the same split unit, the same targets (standardised for
 regression, normalised values for time courses) and writes the same
 prediction table. Features per method and input kind (:data:`FEATURES`):
@@ -37,10 +37,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from biodl import encode
-from biodl.batches import Partition, TrainingData
+from biodl.data import encode
+from biodl.train.loaders import Partition, TrainingData
 
-log = logging.getLogger("biodl.baselines")
+log = logging.getLogger("biodl.baselines.methods")
 
 Features = Callable[[Partition], np.ndarray | sp.spmatrix]
 Setting = dict[str, float]

@@ -7,9 +7,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from biodl import normalise
+from biodl.data import normalise
+from biodl.data.split import read_partitions
 from biodl.io.outputs import all_or_nothing, save_array, save_json, save_table
-from biodl.split import read_partitions
 
 Path = str | os.PathLike
 

@@ -1,6 +1,6 @@
 """Markdown tables of a finished run (the report's tables), for documents such as docs/results.md.
 
-``python -m biodl.results results/real/splice`` prints, for every dataset of
+``python -m biodl.evaluate.results results/real/splice`` prints, for every dataset of
 that results folder, the comparison table (mean ± sd over runs, the paired
 difference to the best baseline) and, for generative runs, the generative
 metrics.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from biodl.report import COMPARISON_HEADERS, comparison_rows, generative_rows
+from biodl.evaluate.report import COMPARISON_HEADERS, comparison_rows, generative_rows
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -16,10 +16,10 @@ from pathlib import Path as FilePath
 import numpy as np
 import pandas as pd
 
-from biodl.alphabets import PAD
-from biodl.families import INPUT_KINDS
+from biodl.data.alphabets import PAD
+from biodl.data.split import read_partitions
 from biodl.specs import CLASS_TASKS, InputSpec, TaskSpec
-from biodl.split import read_partitions
+from biodl.workflow.families import INPUT_KINDS
 
 Path = str | os.PathLike
 Gather = Callable[[np.ndarray], tuple[np.ndarray, ...]]
@@ -274,3 +274,29 @@ def _window_partition(
 
     ids = [f"{series_ids[s]}@{times[t + lookback - 1]:g}" for s, t in windows]
     return Partition(ids, gather, lambda positions: slices(positions, offsets_out))
+
+
+def load_run_data(
+    kind: str,
+    task: str,
+    files: dict[str, Path],
+    unit: str,
+    windows: dict | None = None,
+    split_by: str = "items",
+    class_weights: str = "balanced",
+) -> TrainingData:
+    """The partitions of one split unit, as a model of any family consumes them."""
+    if task == "forecasting":
+        windows = {"lookback": 10, "horizon": 1, "stride": 1, "univariate": False, **(windows or {})}
+        return load_windows(
+            files,
+            files["inputs"],
+            files["split"],
+            unit,
+            split_by,
+            windows["lookback"],
+            windows["horizon"],
+            windows["stride"],
+            windows["univariate"],
+        )
+    return load_items(kind, task, files, files["inputs"], files["split"], unit, class_weights == "balanced")

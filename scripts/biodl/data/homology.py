@@ -43,7 +43,7 @@ PROGRESS_EVERY = 10_000
 DNA_SCORES = {"match": 2, "mismatch": -3, "open": -5, "extend": -2}
 PROTEIN_GAPS = {"open": -11, "extend": -1}
 
-log = logging.getLogger("biodl.homology")
+log = logging.getLogger("biodl.data.homology")
 
 
 @dataclass
@@ -81,7 +81,7 @@ def identity_floor(threshold: float, k: int) -> float:
 
 def _kmer_sets(matrix: np.ndarray, k: int, alphabet_size: int) -> list[np.ndarray]:
     """Distinct k-mer codes of each row (windows over padding or ambiguity skipped)."""
-    from biodl.encode import kmer_counts
+    from biodl.data.encode import kmer_counts
 
     counts = kmer_counts(matrix, k, alphabet_size)
     return [counts.indices[counts.indptr[i] : counts.indptr[i + 1]] for i in range(counts.shape[0])]

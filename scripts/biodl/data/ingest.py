@@ -12,19 +12,19 @@ import os
 import numpy as np
 import pandas as pd
 
-from biodl import encode
-from biodl.alphabets import get_alphabet
+from biodl.data import encode
+from biodl.data.alphabets import get_alphabet
+from biodl.data.labels import check_labels, check_position_labels
 from biodl.errors import InputError, where
 from biodl.io.expression import ExpressionMatrix, apply_missing_policy, read_expression, select_samples
 from biodl.io.fasta import FastaTokens, read_fasta
 from biodl.io.outputs import all_or_nothing, save_array, save_json, save_sparse, save_table
 from biodl.io.tables import check_unique_ids, line_of, read_text_table, reconcile_ids
 from biodl.io.timecourse import read_timecourses
-from biodl.labels import check_labels, check_position_labels
 
 Path = str | os.PathLike
 
-log = logging.getLogger("biodl.ingest")
+log = logging.getLogger("biodl.data.ingest")
 
 
 def item_columns(group_column: str | None, partition_column: str | None) -> dict[str, str]:

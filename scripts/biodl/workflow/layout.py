@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from biodl.families import (
+from biodl.data.units import unit_names
+from biodl.workflow.families import (
     FIGURES,
     INPUT_KINDS,
     baseline_supports,
@@ -17,7 +18,6 @@ from biodl.families import (
     is_generative,
     supports,
 )
-from biodl.units import unit_names
 
 NEVER_MATCHES = "(?!x)x"
 
@@ -392,7 +392,7 @@ def ingest_arguments(settings: dict) -> dict:
     if settings.get("split", {}).get("column"):
         common["partition_column"] = settings["split"]["column"]
     if kind == "sequences":
-        from biodl.alphabets import get_alphabet
+        from biodl.data.alphabets import get_alphabet
 
         return {
             **common,
@@ -430,8 +430,8 @@ def label_source(settings: dict) -> str:
 
 
 def split_arguments(settings: dict) -> dict:
-    """Keyword arguments of :func:`biodl.split.write_split` and `write_homology` besides the paths."""
-    from biodl.alphabets import get_alphabet
+    """Keyword arguments of :func:`biodl.data.split.write_split` and `write_homology` besides the paths."""
+    from biodl.data.alphabets import get_alphabet
 
     arguments = {
         "task": settings["task"],
@@ -452,7 +452,7 @@ HOMOLOGY_SPLIT_KEYS = ("valid", "test", "folds", "column", "stratify", "by", "ho
 
 
 def homology_arguments(settings: dict) -> dict:
-    """Keyword arguments of :func:`biodl.split.write_homology` besides the paths.
+    """Keyword arguments of :func:`biodl.data.split.write_homology` besides the paths.
 
     Only the split settings its checks and alignment read: a new seed, more
     repeats or ``empty_partitions`` leave the rule's parameters, and so its
@@ -466,7 +466,7 @@ def homology_arguments(settings: dict) -> dict:
 
 
 def training_arguments(config: dict, dataset: str, model: str) -> dict:
-    """Keyword arguments of :func:`biodl.runs.train_run` for one dataset and model."""
+    """Keyword arguments of :func:`biodl.train.runs.train_run` for one dataset and model."""
     settings = config["datasets"][dataset]
     model_settings = config["models"][model]
     return {
@@ -486,7 +486,7 @@ def training_arguments(config: dict, dataset: str, model: str) -> dict:
 
 
 def baseline_arguments(config: dict, dataset: str, baseline: str) -> dict:
-    """Keyword arguments of :func:`biodl.runs.baseline_run` for one dataset and baseline."""
+    """Keyword arguments of :func:`biodl.baselines.runs.baseline_run` for one dataset and baseline."""
     settings = config["datasets"][dataset]
     baseline_settings = config["baselines"][baseline]
     return {
@@ -520,7 +520,7 @@ def model_resources(config: dict, model: str) -> dict:
 
 def dataset_vocabulary(settings: dict) -> str:
     """Letters of a sequence dataset in token order."""
-    from biodl.alphabets import get_alphabet
+    from biodl.data.alphabets import get_alphabet
 
     return get_alphabet(settings["alphabet"]).vocabulary(settings.get("allow_ambiguous", False))
 
@@ -574,7 +574,7 @@ def sample_arguments(config: dict, dataset: str, model: str) -> dict:
 
 
 def generated_arguments(config: dict, dataset: str) -> dict:
-    """Keyword arguments of :func:`biodl.generated.evaluate_generated_run` besides files, unit and seed."""
+    """Arguments of :func:`biodl.generative.metrics.evaluate_generated_run` besides files, unit, seed."""
     settings = config["datasets"][dataset]
     if settings["kind"] != "sequences":
         return {"vocabulary": None, "motifs": []}

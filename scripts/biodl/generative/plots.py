@@ -22,8 +22,15 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from biodl.errors import InputError
-from biodl.generated import gc_content, labels_for, partition_tokens, read_latent, read_samples, run_files
-from biodl.plots import _grid, _save
+from biodl.evaluate.plots import _grid, _save
+from biodl.generative.metrics import (
+    gc_content,
+    labels_for,
+    partition_tokens,
+    read_latent,
+    read_samples,
+    run_files,
+)
 
 Path = str | os.PathLike
 REFERENCES = {

@@ -61,7 +61,7 @@ def check_config(config: dict, schema_path: str | os.PathLike, source: str = "co
 
 def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
     """The first baseline setting that cannot work, or None."""
-    from biodl.families import BASELINES, INPUT_KINDS, baseline_supports
+    from biodl.workflow.families import BASELINES, INPUT_KINDS, baseline_supports
 
     method = baseline["method"]
     if name in config.get("models", {}):
@@ -81,7 +81,7 @@ def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
 
 def model_problem(model: dict, datasets: dict) -> str | None:
     """The first model setting that cannot work, or None."""
-    from biodl.families import (
+    from biodl.workflow.families import (
         hparam_choice_problem,
         is_generative,
         known_hparams,
@@ -114,7 +114,13 @@ def model_problem(model: dict, datasets: dict) -> str | None:
 
 def family_dataset_problem(model: dict, name: str, dataset: dict) -> str | None:
     """Why a model listed for a dataset cannot train on it, or None."""
-    from biodl.families import INPUT_KINDS, generative_supports, is_generative, supports, unknown_hparams
+    from biodl.workflow.families import (
+        INPUT_KINDS,
+        generative_supports,
+        is_generative,
+        supports,
+        unknown_hparams,
+    )
 
     family, kind = model["family"], INPUT_KINDS[dataset["kind"]]
     if is_generative(family):
@@ -144,7 +150,7 @@ def generation_problem(name: str, generation: dict, config: dict) -> str | None:
         return f"the classifier's dataset {source!r} must be a binary or multiclass task"
     if model not in config.get("models", {}):
         return f"classifier model {model!r} is not defined under models"
-    from biodl.workflow import Layout
+    from biodl.workflow.layout import Layout
 
     if model not in Layout(config).models_for(source):
         return f"model {model!r} does not train on dataset {source!r}"

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from biodl.evaluate import PRIMARY
-from biodl.families import BASELINE_DESCRIPTIONS, FIGURES
+from biodl.evaluate.metrics import PRIMARY
 from biodl.io.outputs import all_or_nothing
+from biodl.workflow.families import BASELINE_DESCRIPTIONS, FIGURES
 
 Path = str | os.PathLike
 KEY_METRICS = {

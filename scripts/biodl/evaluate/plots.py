@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from biodl.evaluate import PRIMARY, read_predictions
-from biodl.families import FIGURES
+from biodl.evaluate.metrics import PRIMARY, read_predictions
+from biodl.workflow.families import FIGURES
 
 Path = str | os.PathLike
 STYLES = {"model": "-", "baseline": "--", "control": ":"}

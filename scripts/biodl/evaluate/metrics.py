@@ -1,6 +1,6 @@
 """One evaluation for every prediction file: metrics, bootstrap intervals and paired comparisons.
 
-Metrics are computed from the prediction formats of :mod:`biodl.predict`
+Metrics are computed from the prediction formats of :mod:`biodl.train.predict`
 (test partition only). Each metric is a point estimate with a percentile
 bootstrap interval; the resampling unit is the item ``id``, so the rows of
 one protein (per-position) or one window (forecasting) are always drawn

@@ -22,8 +22,8 @@ from sklearn.metrics import mean_squared_error, silhouette_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from biodl.alphabets import ALPHABETS, PAD, Alphabet
-from biodl.encode import ROW_BLOCK, kmer_counts, token_matrix
+from biodl.data.alphabets import ALPHABETS, PAD, Alphabet
+from biodl.data.encode import ROW_BLOCK, kmer_counts, token_matrix
 from biodl.errors import InputError
 from biodl.io.fasta import read_fasta
 from biodl.io.outputs import all_or_nothing, save_json, save_table
@@ -561,7 +561,7 @@ def partition_tokens(
     tokens: str | os.PathLike, ids: str | os.PathLike, split: str | os.PathLike, unit: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Training and test (held-out) rows of a token matrix."""
-    from biodl.split import read_items
+    from biodl.data.split import read_items
 
     items = read_items(ids, split, unit)
     matrix = np.load(tokens, mmap_mode="r")

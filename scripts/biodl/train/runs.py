@@ -1,0 +1,61 @@
+"""Training runs as the workflow calls them: load the files, train, predict the test partition."""
+
+from __future__ import annotations
+
+import os
+
+from biodl.train.loaders import TrainingData, load_run_data
+
+Path = str | os.PathLike
+
+
+def train_run(
+    files: dict[str, Path],
+    outputs: dict[str, Path],
+    unit: str,
+    seed: int,
+    threads: int,
+    kind: str,
+    task: str,
+    family: str,
+    hparams: dict,
+    training: dict,
+    windows: dict | None = None,
+    split_by: str = "items",
+    run_config: dict | None = None,
+) -> None:
+    """Train one model on one split unit with one seed, then predict its test partition.
+
+    Writes model.keras (the best epoch), history.tsv, run.json and predictions.tsv; the
+    predictions come from the saved model file, as any later reader of it would get them.
+    """
+    from biodl.train.loop import train
+
+    data = load_run_data(
+        kind, task, files, unit, windows, split_by, training.get("class_weights", "balanced")
+    )
+    train(
+        data,
+        family,
+        hparams,
+        training,
+        seed,
+        threads,
+        outputs["model"],
+        outputs["history"],
+        outputs["run"],
+        run_config={**(run_config or {}), "unit": unit},
+    )
+    predict_test_partition(data, outputs["model"], outputs["predictions"])
+
+
+def predict_test_partition(data: TrainingData, model_path: Path, predictions_path: Path) -> None:
+    """Predict the test partition with the saved model and write predictions.tsv."""
+    import keras
+
+    from biodl.io.outputs import all_or_nothing, save_table
+    from biodl.train.predict import predict_partition
+
+    model = keras.models.load_model(model_path)
+    with all_or_nothing(predictions_path):
+        save_table(predictions_path, predict_partition(model, data))
