@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 InputKind = Literal["tokens", "vector", "series"]
-CLASS_TASKS = ("binary", "multiclass", "series_classification")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import pandas as pd
 from biodl.errors import InputError, where
 from biodl.io.tables import line_of
 
-CLASSIFICATION = {"binary", "multiclass", "series_classification"}
 MULTILABEL_VALUES = {"0", "1"}
 
 

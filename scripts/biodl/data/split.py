@@ -39,11 +39,11 @@ from biodl.data.homology import (
 from biodl.data.units import parse_unit, unit_names
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, save_json, save_table
+from biodl.vocabulary import CLASS_TASKS
 
 log = logging.getLogger("biodl.data.split")
 
 Path = str | os.PathLike
-CLASS_TASKS = {"binary", "multiclass", "series_classification"}
 REGRESSION_BINS = 5
 RARE = "(rare combinations)"
 PARTITIONS = ("train", "valid", "test")

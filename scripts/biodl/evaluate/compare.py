@@ -29,8 +29,9 @@ import pandas as pd
 from scipy import stats
 
 from biodl.data.split import partitions_of, read_split
-from biodl.evaluate.metrics import PRIMARY, metric_range, paired_bootstrap_pooled, read_predictions
+from biodl.evaluate.metrics import metric_range, paired_bootstrap_pooled, read_predictions
 from biodl.io.outputs import all_or_nothing, save_table
+from biodl.vocabulary import PRIMARY
 
 Path = str | os.PathLike
 LEVEL = 0.95

@@ -35,21 +35,13 @@ from biodl.errors import InputError, where
 from biodl.io.outputs import all_or_nothing, save_json
 from biodl.io.tables import line_of
 from biodl.progress import duration_text
+from biodl.vocabulary import CLASS_TASKS, PRIMARY, SUPERVISED_TASKS
 
 log = logging.getLogger(__name__)
 
 Path = str | os.PathLike
-CLASSIFICATION = ("binary", "multiclass", "series_classification")
-TASKS = (*CLASSIFICATION, "multilabel", "regression", "per_position", "forecasting")
-PRIMARY: dict[str, tuple[str, bool]] = {
-    "binary": ("roc_auc", True),
-    "multiclass": ("balanced_accuracy", True),
-    "series_classification": ("balanced_accuracy", True),
-    "multilabel": ("roc_auc_macro", True),
-    "regression": ("r2", True),
-    "per_position": ("accuracy", True),
-    "forecasting": ("mse", False),
-}
+CLASSIFICATION = CLASS_TASKS
+TASKS = SUPERVISED_TASKS
 ITEM_KEYS = {
     **{task: ("id",) for task in (*CLASSIFICATION, "multilabel", "regression")},
     "per_position": ("id", "position"),

@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from biodl.evaluate.metrics import PRIMARY, read_predictions
+from biodl.evaluate.metrics import read_predictions
+from biodl.vocabulary import PRIMARY
 from biodl.workflow.families import FIGURES
 
 Path = str | os.PathLike

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from biodl.evaluate.metrics import PRIMARY
 from biodl.io.outputs import all_or_nothing
+from biodl.vocabulary import PRIMARY
 from biodl.workflow.families import BASELINE_DESCRIPTIONS, FIGURES
 
 Path = str | os.PathLike

@@ -18,8 +18,8 @@ import pandas as pd
 
 from biodl.data.alphabets import PAD
 from biodl.data.split import read_partitions
-from biodl.specs import CLASS_TASKS, InputSpec, TaskSpec
-from biodl.workflow.families import INPUT_KINDS
+from biodl.specs import InputSpec, TaskSpec
+from biodl.vocabulary import CLASS_TASKS, INPUT_KINDS
 
 Path = str | os.PathLike
 Gather = Callable[[np.ndarray], tuple[np.ndarray, ...]]

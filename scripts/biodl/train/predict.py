@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.train.loaders import Partition, TrainingData
+from biodl.vocabulary import CLASS_TASKS
 
 
 def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarray) -> pd.DataFrame:
@@ -29,7 +30,7 @@ def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarra
     truth = partition.truth(everything)
     ids = np.asarray(partition.ids)
     encoding = data.encoding
-    if task in ("binary", "multiclass", "series_classification"):
+    if task in CLASS_TASKS:
         classes = encoding["classes"]
         if task == "binary":
             scores = np.column_stack([1 - scores[:, 0], scores[:, 0]])

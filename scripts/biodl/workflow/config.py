@@ -8,8 +8,7 @@ import jsonschema
 import yaml
 
 from biodl.errors import InputError
-
-CLASS_TASKS = {"binary", "multiclass", "series_classification"}
+from biodl.vocabulary import CLASS_TASKS
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:
@@ -162,7 +161,7 @@ def dataset_problem(dataset: dict) -> str | None:
     task = dataset["task"]
     columns = dataset.get("label_columns", ["label"])
     split = dataset.get("split", {})
-    if task in CLASS_TASKS | {"per_position"} and len(columns) != 1:
+    if task in (*CLASS_TASKS, "per_position") and len(columns) != 1:
         return f"task {task!r} takes exactly one label column (label_columns: {columns})"
     if task == "per_position" and not dataset.get("position_classes"):
         return "task 'per_position' needs position_classes, e.g. 'HEC'"

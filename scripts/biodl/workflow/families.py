@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-INPUT_KINDS = {"sequences": "tokens", "expression": "vector", "timecourse": "series"}
-SUPERVISED_TASKS = {
-    "binary",
-    "multiclass",
-    "multilabel",
-    "regression",
-    "per_position",
-    "forecasting",
-    "series_classification",
-}
+from biodl.vocabulary import ITEM_CLASSIFICATION, RECURRENT_FAMILIES, SUPERVISED_TASKS
+
 ORDERED = frozenset({"tokens", "series"})
 
 # family → (input kinds, per-position capable, hyper-parameters of its builder)
@@ -30,7 +22,7 @@ CAPABILITIES: dict[str, tuple[frozenset[str], bool, frozenset[str]]] = {
         frozenset({"filters", "kernel_size", "pool_size", "units", "bidirectional", "dropout"}),
     ),
 }
-RECURRENT = tuple(name for cell in ("rnn", "lstm", "gru") for name in (cell, f"bi{cell}"))
+RECURRENT = RECURRENT_FAMILIES
 CAPABILITIES.update({name: (ORDERED, True, frozenset({"units", "dropout", "pooling"})) for name in RECURRENT})
 
 # hyper-parameters that take one of a few named values: family → {name: allowed values}
@@ -121,7 +113,6 @@ def known_hparams(family: str, input_kind: str | None = None) -> frozenset[str]:
     return frozenset().union(*(names for _, names in builders.values()))
 
 
-ITEM_CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})
 # baseline method → (input kinds, tasks, hyper-parameters it takes)
 SERIES_CLASSIFICATION = frozenset({"series_classification"})
 BASELINES: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
