@@ -246,4 +246,4 @@ def generative_label_column(wildcards):
     settings = dataset_config(wildcards)
     if settings["task"] not in ("binary", "multiclass"):
         return None
-    return settings.get("label_columns", ["label"])[0]
+    return settings["label_columns"][0]

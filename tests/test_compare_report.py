@@ -15,7 +15,7 @@ from biodl.evaluate.metrics import evaluate_run
 from biodl.evaluate.plots import plot_dataset
 from biodl.evaluate.report import mean_sd, write_report
 from biodl.evaluate.results import markdown_table, results_markdown
-from biodl.workflow.families import FIGURES
+from biodl.families import FIGURES
 from scipy import stats
 
 CLASSES = ["no", "yes"]

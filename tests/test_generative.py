@@ -192,7 +192,14 @@ def train_expression_vae(
     data: dict, folder: Path, hparams: dict, epochs: int = 60, counts: bool = False
 ) -> dict:
     outputs = vae_outputs(folder)
-    training = {"epochs": epochs, "batch_size": 32, "learning_rate": 3e-3, "patience": 10, "n_samples": 7}
+    training = {
+        "epochs": epochs,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+        "patience": 10,
+        "n_samples": 7,
+        "sample_mode": "sample",
+    }
     train_vae_run(
         "expression",
         data["features"],
@@ -269,7 +276,13 @@ def test_sequence_vae_reconstructs_above_chance(tmp_path):
     data = dna_files(tmp_path / "data", n=1000, length=16, gc=0.5, planted=1.0)
     outputs = vae_outputs(tmp_path / "vae", samples="samples.fa")
     hparams = {"filters": 32, "kernel_size": 5, "units": 64, "warmup_epochs": 5}
-    training = {"epochs": 40, "batch_size": 32, "learning_rate": 3e-3, "n_samples": 12}
+    training = {
+        "epochs": 40,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+        "n_samples": 12,
+        "sample_mode": "sample",
+    }
     train_vae_run(
         "sequences", data["tokens"], data["ids"], data["split"], "holdout", 4, 1, hparams, training, outputs
     )

@@ -49,7 +49,7 @@ def test_each_generative_run_has_the_outputs_of_its_family_and_input(layout):
 
 def test_a_listed_vae_may_train_on_labelled_sequences():
     config = {
-        "datasets": {"seqs": {"kind": "sequences", "task": "binary"}},
+        "datasets": {"seqs": {"kind": "sequences", "task": "binary", "alphabet": "dna", "fasta": "s.fa"}},
         "models": {"vae": {"family": "vae", "datasets": ["seqs"]}, "gan": {"family": "gan"}},
     }
     assert Layout(config).generative_for("seqs") == ["vae"]

@@ -28,9 +28,13 @@ from biodl.data.split import (
 from biodl.data.units import parse_unit, unit_names
 from biodl.errors import InputError
 from biodl.io.outputs import save_array
+from biodl.workflow.config import resolve_config
 from conftest import write
 
-SETTINGS = {"valid": 0.1, "test": 0.2, "folds": None, "stratify": True, "seed": 0, "by": "items"}
+# the split settings of a dataset that states none: the schema's defaults
+SETTINGS = resolve_config({"datasets": {"d": {"kind": "expression", "task": "binary", "matrix": "m.tsv"}}})[
+    "datasets"
+]["d"]["split"]
 
 
 def random_dna(rng, n, length):

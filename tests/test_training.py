@@ -21,6 +21,7 @@ from sklearn.utils.class_weight import compute_class_weight
 keras = pytest.importorskip("keras")
 
 from biodl.errors import TrainingDivergedError  # noqa: E402
+from biodl.families import CAPABILITIES, supports  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
 from biodl.models import FAMILIES, build  # noqa: E402
 from biodl.specs import InputSpec, TaskSpec  # noqa: E402
@@ -28,7 +29,6 @@ from biodl.train.loaders import class_weights, forecast_windows, has_padding, lo
 from biodl.train.loop import configure_runtime, train  # noqa: E402
 from biodl.train.predict import predict_partition  # noqa: E402
 from biodl.train.runs import train_run  # noqa: E402
-from biodl.workflow.families import CAPABILITIES, supports  # noqa: E402
 from conftest import item_dataset  # noqa: E402
 
 configure_runtime(0, 1)  # one thread for every test here, fixed before TensorFlow runs an op

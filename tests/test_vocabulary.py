@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from biodl import vocabulary
-from biodl.workflow.families import BASELINES, CAPABILITIES, GENERATIVE
+from biodl.families import BASELINES, CAPABILITIES, GENERATIVE
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "scripts" / "biodl"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 from biodl.evaluate.report import mean_sd
-from biodl.workflow.families import FIGURES
+from biodl.families import FIGURES
 from biodl.workflow.layout import GENERATIVE_FIGURES
 from conftest import ROOT, with_datasets, write
 

@@ -195,7 +195,7 @@ def write_split(
     of sequences and the ``matrix_path`` of expression samples.
     """
     index = pd.read_csv(index_path, sep="\t", dtype=str, keep_default_na=False)
-    audit_settings = AuditSettings(**settings.get("audit", {}))
+    audit_settings = AuditSettings(**settings["audit"])
     if settings.get("by") == "time":
         _write_time_split(
             index,
@@ -204,7 +204,7 @@ def write_split(
             balance_path,
             report_path,
             settings,
-            windows or {},
+            windows,
             audit_settings,
             source,
         )
@@ -218,11 +218,11 @@ def write_split(
         )
     folds = settings.get("folds")
     needed = _needed(settings)
-    stratify = settings.get("stratify", True)
+    stratify = settings["stratify"]
     strata = strata_for(index, task, label_columns, needed) if stratify else np.zeros(len(index), str)
     if stratify and task in CLASS_TASKS:
         check_class_sizes(strata, groups, needed, _what(settings), source, label_columns[0])
-    repeats = settings.get("repeats", 1) if folds else 1
+    repeats = settings["repeats"] if folds else 1
     if settings.get("column"):
         partitions = given_partitions(index, strata, groups, settings, source)
         assignments = [partitions]
@@ -241,7 +241,7 @@ def write_split(
             assignments,
             folds,
             source,
-            settings.get("empty_partitions", "error"),
+            settings["empty_partitions"],
         )
     leakage = _audit(
         index,
@@ -345,7 +345,7 @@ def check_before_alignment(
         return
     groups = _groups(index, None)
     needed = _needed(settings)
-    if settings.get("stratify", True) and task in CLASS_TASKS:
+    if settings["stratify"] and task in CLASS_TASKS:
         strata = strata_for(index, task, label_columns, needed)
         check_class_sizes(strata, groups, needed, _what(settings), source, label_columns[0])
     if not settings.get("column"):
@@ -417,7 +417,7 @@ def split_method(settings: dict) -> str:
     if settings.get("column"):
         return f"given (column {settings['column']!r})"
     if settings.get("folds"):
-        return "repeated k-fold" if settings.get("repeats", 1) > 1 else "k-fold"
+        return "repeated k-fold" if settings["repeats"] > 1 else "k-fold"
     return "holdout"
 
 
@@ -541,7 +541,7 @@ def _write_time_split(
     source: Path,
 ) -> None:
     times = pd.read_csv(times_path, sep="\t")["time"].to_numpy()
-    lookback, horizon = windows.get("lookback", 1), windows.get("horizon", 1)
+    lookback, horizon = windows["lookback"], windows["horizon"]
     unit = time_partitions(len(times), settings["valid"], settings["test"], lookback, horizon)
     audit = {"time_overlap": time_overlap(unit, lookback, horizon)}
     audit["findings"] = findings(audit, audit_settings)

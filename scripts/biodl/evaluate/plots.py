@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from biodl.evaluate.metrics import read_predictions
+from biodl.families import FIGURES
 from biodl.vocabulary import PRIMARY
-from biodl.workflow.families import FIGURES
 
 Path = str | os.PathLike
 STYLES = {"model": "-", "baseline": "--", "control": ":"}

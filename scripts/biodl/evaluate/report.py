@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from biodl.families import BASELINE_DESCRIPTIONS, FIGURES
 from biodl.io.outputs import all_or_nothing
 from biodl.vocabulary import PRIMARY
-from biodl.workflow.families import BASELINE_DESCRIPTIONS, FIGURES
 
 Path = str | os.PathLike
 KEY_METRICS = {

@@ -35,14 +35,12 @@ Outputs:
   for ``gaussian`` and counts drawn from the negative binomial at the median
   training library size for ``negative_binomial``; sequences: FASTA).
 
-Training settings: GAN ``GAN_TRAINING_DEFAULTS`` (epochs 30, batch_size 64,
-learning_rate 1e-3, beta_1 0.0, beta_2 0.9, ema 0.99; an epoch is one generator
-update per batch of the train partition; the saved generator holds the
-exponential moving average of its weights over the steps, with momentum
-``ema``, and 0 saves the last step's weights); VAE ``VAE_TRAINING_DEFAULTS`` (epochs 100,
-batch_size 32, learning_rate 1e-3, patience 10 epochs without a better
-validation loss, counted once the KL warm-up is over, min_delta 0, n_samples
-100, sample_mode ``sample``). Model hyper-parameters: see
+Training settings and their defaults: :data:`biodl.families.TRAINING_DEFAULTS`. GAN: an
+epoch is one generator update per batch of the train partition; the saved generator holds
+the exponential moving average of its weights over the steps, with momentum ``ema``, and 0
+saves the last step's weights. VAE: patience counts epochs without a better validation
+loss once the KL warm-up is over; ``n_samples`` and ``sample_mode`` (the model's
+``samples`` settings) are required. Model hyper-parameters: see
 :mod:`biodl.generative.gan` and :mod:`biodl.generative.vae`.
 """
 
@@ -64,6 +62,7 @@ import pandas as pd
 
 from biodl.data.split import Items, read_items
 from biodl.errors import InputError, TrainingDivergedError
+from biodl.families import TRAINING_DEFAULTS
 from biodl.generative.gan import GAN_DEFAULTS, LOSS_NAMES, WassersteinGAN, build_gan
 from biodl.generative.vae import (
     EXPRESSION_DEFAULTS,
@@ -83,23 +82,9 @@ from biodl.train.loop import NanGuard, configure_runtime, software_versions
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.generative")
 
-GAN_TRAINING_DEFAULTS = {
-    "epochs": 30,
-    "batch_size": 64,
-    "learning_rate": 1e-3,
-    "beta_1": 0.0,
-    "beta_2": 0.9,
-    "ema": 0.99,
-}
-VAE_TRAINING_DEFAULTS = {
-    "epochs": 100,
-    "batch_size": 32,
-    "learning_rate": 1e-3,
-    "patience": 10,
-    "min_delta": 0.0,
-    "n_samples": 100,
-    "sample_mode": "sample",
-}
+GAN_TRAINING_DEFAULTS = TRAINING_DEFAULTS["gan"]
+VAE_TRAINING_DEFAULTS = TRAINING_DEFAULTS["vae"]
+SAMPLE_SETTINGS = ("n_samples", "sample_mode")  # how many samples a VAE writes and how (config: samples)
 OUTPUT_SETTINGS = ("epochs", "n_samples", "sample_mode")  # settings that leave the training steps unchanged
 SAMPLE_MODES = ("argmax", "sample")
 CHECKPOINT = "state.npz"
@@ -705,7 +690,11 @@ def train_vae_run(
         raise InputError(f"unknown VAE kind {kind!r}; choose 'expression' or 'sequences'")
     defaults = EXPRESSION_DEFAULTS if kind == "expression" else SEQUENCE_DEFAULTS
     params = with_defaults(hparams, defaults, f"{kind} VAE hyper-parameters")
-    settings = with_defaults(training, VAE_TRAINING_DEFAULTS, "VAE training settings")
+    missing = [name for name in SAMPLE_SETTINGS if name not in (training or {})]
+    if missing:
+        raise InputError(f"VAE training settings: {missing[0]!r} is required (the model's samples settings)")
+    defaults = {**VAE_TRAINING_DEFAULTS, **{name: training[name] for name in SAMPLE_SETTINGS}}
+    settings = with_defaults(training, defaults, "VAE training settings")
     if settings["sample_mode"] not in SAMPLE_MODES:
         raise InputError(
             f"unknown sample_mode {settings['sample_mode']!r}; choose one of {list(SAMPLE_MODES)}"

@@ -1,7 +1,7 @@
 """Model families: one builder per family, ``build(input_spec, task, **hparams) -> keras.Model``.
 
 Adding a family is one module, one line in ``FAMILIES`` and one in
-``biodl.workflow.families.CAPABILITIES`` (what it can train on, read while planning).
+``biodl.families.CAPABILITIES`` (what it can train on, read while planning).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from functools import partial
 
 import keras
 
+from biodl.families import supports
 from biodl.models import cnn, cnn_lstm, mlp, recurrent
 from biodl.specs import InputSpec, TaskSpec
-from biodl.workflow.families import supports
 
 FAMILIES: dict[str, Callable[..., keras.Model]] = {
     "mlp": mlp.build,
@@ -29,7 +29,7 @@ FAMILIES: dict[str, Callable[..., keras.Model]] = {
 
 
 def build(family: str, spec: InputSpec, task: TaskSpec, **hparams: object) -> keras.Model:
-    """Build a model of ``family`` for ``spec`` and ``task`` (see :mod:`biodl.workflow.families`)."""
+    """Build a model of ``family`` for ``spec`` and ``task`` (see :mod:`biodl.families`)."""
     if not supports(family, spec.kind, task.task):
         raise ValueError(f"family {family!r} does not support {spec.kind} inputs with task {task.task!r}")
     return FAMILIES[family](spec, task, **hparams)

@@ -287,7 +287,6 @@ def load_run_data(
 ) -> TrainingData:
     """The partitions of one split unit, as a model of any family consumes them."""
     if task == "forecasting":
-        windows = {"lookback": 10, "horizon": 1, "stride": 1, "univariate": False, **(windows or {})}
         return load_windows(
             files,
             files["inputs"],

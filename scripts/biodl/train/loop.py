@@ -27,6 +27,7 @@ import keras
 import numpy as np
 
 from biodl.errors import InputError, TrainingDivergedError
+from biodl.families import training_settings
 from biodl.io.outputs import save_json, save_reproducible_keras
 from biodl.models import build
 from biodl.models.layers import loss_for
@@ -36,15 +37,6 @@ from biodl.train.loaders import TrainingData
 from biodl.versions import package_versions
 
 log = logging.getLogger("biodl.train.loop")
-TRAINING_DEFAULTS = {
-    "epochs": 30,
-    "batch_size": 64,
-    "learning_rate": 1e-3,
-    "patience": 5,
-    "min_delta": 0.0,
-    "class_weights": "balanced",
-    "clipnorm": None,
-}
 
 
 M_TOP_PAD = -2  # glibc's mallopt parameter, as in <malloc.h>
@@ -275,7 +267,7 @@ def train(
     run_config: dict | None = None,
 ) -> None:
     """Train one model and write ``model.keras`` (best epoch), ``history.tsv`` and ``run.json``."""
-    settings = {**TRAINING_DEFAULTS, **training}
+    settings = training_settings(family, training)
     configure_runtime(seed, threads)
     model_path, history_path, run_path = Path(model_path), Path(history_path), Path(run_path)
     folder = model_path.parent / "checkpoint"

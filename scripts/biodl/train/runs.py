@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from biodl.families import training_settings
 from biodl.train.loaders import TrainingData, load_run_data
 
 Path = str | os.PathLike
@@ -32,7 +33,7 @@ def train_run(
     from biodl.train.loop import train
 
     data = load_run_data(
-        kind, task, files, unit, windows, split_by, training.get("class_weights", "balanced")
+        kind, task, files, unit, windows, split_by, training_settings(family, training)["class_weights"]
     )
     train(
         data,

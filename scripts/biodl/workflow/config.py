@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -32,23 +34,54 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
     return f"{_key_path(error)}: {error.message}"
 
 
-def check_config(config: dict, schema_path: str | os.PathLike, source: str = "config") -> None:
-    """Validate ``config`` against the schema and the cross-key rules; raise a one-line InputError."""
+SCHEMA = Path(__file__).resolve().parents[3] / "config" / "schema.yaml"
+
+
+def _filling_defaults(validator_class: type) -> type:
+    """``validator_class`` that also writes each missing property's schema default into the instance.
+
+    The same rule as Snakemake's ``validate(..., set_default=True)``, with each default copied, so
+    no two places of a config share one default object.
+    """
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):  # noqa: ANN001
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if isinstance(subschema, dict) and "default" in subschema:
+                    instance.setdefault(name, copy.deepcopy(subschema["default"]))
+        yield from check_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties_with_defaults})
+
+
+def resolve_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: str = "config") -> dict:
+    """Fill every default the schema states into ``config`` (in place) and return it.
+
+    Raises a one-line InputError for the first key the schema refuses. Everything after this
+    reads the resolved config: no default is stated twice.
+    """
     with open(schema_path, encoding="utf-8") as handle:
         schema = yaml.safe_load(handle)
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    validator = _filling_defaults(jsonschema.validators.validator_for(schema))(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         raise InputError(f"{source}: {describe_schema_error(errors[0])}")
+    return config
+
+
+def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: str = "config") -> None:
+    """Fill the schema's defaults into ``config``, then check the cross-key rules; one-line InputError."""
+    resolve_config(config, schema_path, source)
     for name, dataset in config["datasets"].items():
         problem = dataset_problem(dataset)
         if problem:
             raise InputError(f"{source}: datasets.{name}: {problem}")
-    for name, model in config.get("models", {}).items():
+    for name, model in config["models"].items():
         problem = model_problem(model, config["datasets"])
         if problem:
             raise InputError(f"{source}: models.{name}: {problem}")
-    for name, baseline in config.get("baselines", {}).items():
+    for name, baseline in config["baselines"].items():
         problem = baseline_problem(name, baseline, config)
         if problem:
             raise InputError(f"{source}: baselines.{name}: {problem}")
@@ -60,12 +93,13 @@ def check_config(config: dict, schema_path: str | os.PathLike, source: str = "co
 
 def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
     """The first baseline setting that cannot work, or None."""
-    from biodl.workflow.families import BASELINES, INPUT_KINDS, baseline_supports
+    from biodl.families import BASELINES, baseline_supports
+    from biodl.vocabulary import INPUT_KINDS
 
     method = baseline["method"]
-    if name in config.get("models", {}):
+    if name in config["models"]:
         return "a model has the same name; results of both would land in one folder"
-    unknown = sorted(set(baseline.get("hparams", {})) - BASELINES[method][2])
+    unknown = sorted(set(baseline["hparams"]) - BASELINES[method][2])
     if unknown:
         allowed = ", ".join(sorted(BASELINES[method][2])) or "none"
         return f"unknown hyper-parameter {unknown[0]!r} for method {method!r} (allowed: {allowed})"
@@ -80,7 +114,7 @@ def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
 
 def model_problem(model: dict, datasets: dict) -> str | None:
     """The first model setting that cannot work, or None."""
-    from biodl.workflow.families import (
+    from biodl.families import (
         hparam_choice_problem,
         is_generative,
         known_hparams,
@@ -89,14 +123,14 @@ def model_problem(model: dict, datasets: dict) -> str | None:
     )
 
     family = model["family"]
-    unknown = unknown_hparams(family, model.get("hparams", {}))
+    unknown = unknown_hparams(family, model["hparams"])
     if unknown:
         allowed = ", ".join(sorted(known_hparams(family)))
         return f"unknown hyper-parameter {unknown[0]!r} for family {family!r} (allowed: {allowed})"
-    choice = hparam_choice_problem(family, model.get("hparams", {}))
+    choice = hparam_choice_problem(family, model["hparams"])
     if choice:
         return choice
-    unread = sorted(set(model.get("training", {})) - training_keys(family))
+    unread = sorted(set(model["training"]) - training_keys(family))
     if unread:
         allowed = ", ".join(sorted(training_keys(family)))
         return f"training setting {unread[0]!r} does not apply to family {family!r} (allowed: {allowed})"
@@ -113,19 +147,14 @@ def model_problem(model: dict, datasets: dict) -> str | None:
 
 def family_dataset_problem(model: dict, name: str, dataset: dict) -> str | None:
     """Why a model listed for a dataset cannot train on it, or None."""
-    from biodl.workflow.families import (
-        INPUT_KINDS,
-        generative_supports,
-        is_generative,
-        supports,
-        unknown_hparams,
-    )
+    from biodl.families import generative_supports, is_generative, supports, unknown_hparams
+    from biodl.vocabulary import INPUT_KINDS
 
     family, kind = model["family"], INPUT_KINDS[dataset["kind"]]
     if is_generative(family):
         if not generative_supports(family, kind, dataset["task"], listed=True):
             return f"family {family!r} cannot train on dataset {name!r} ({dataset['kind']})"
-        unknown = unknown_hparams(family, model.get("hparams", {}), kind)
+        unknown = unknown_hparams(family, model["hparams"], kind)
         if unknown:
             return f"hyper-parameter {unknown[0]!r} of family {family!r} does not apply to {dataset['kind']}"
         return None
@@ -147,7 +176,7 @@ def generation_problem(name: str, generation: dict, config: dict) -> str | None:
         return f"classifier dataset {source!r} is not defined under datasets"
     if config["datasets"][source]["task"] not in {"binary", "multiclass"}:
         return f"the classifier's dataset {source!r} must be a binary or multiclass task"
-    if model not in config.get("models", {}):
+    if model not in config["models"]:
         return f"classifier model {model!r} is not defined under models"
     from biodl.workflow.layout import Layout
 
@@ -159,27 +188,27 @@ def generation_problem(name: str, generation: dict, config: dict) -> str | None:
 def dataset_problem(dataset: dict) -> str | None:
     """The first rule a dataset's keys break that a schema cannot express, or None."""
     task = dataset["task"]
-    columns = dataset.get("label_columns", ["label"])
-    split = dataset.get("split", {})
+    columns = dataset["label_columns"]
+    split = dataset["split"]
     if task in (*CLASS_TASKS, "per_position") and len(columns) != 1:
         return f"task {task!r} takes exactly one label column (label_columns: {columns})"
     if task == "per_position" and not dataset.get("position_classes"):
         return "task 'per_position' needs position_classes, e.g. 'HEC'"
     if dataset["kind"] == "sequences" and task not in {"generation"} and not dataset.get("labels"):
         return f"task {task!r} needs a labels file (key 'labels')"
-    length = dataset.get("length", {})
-    if length.get("mode") == "fixed" and "size" not in length:
+    length = dataset.get("length")  # sequences only
+    if length and length["mode"] == "fixed" and "size" not in length:
         return "length.mode 'fixed' needs length.size"
     if split.get("by") == "time" and dataset["kind"] != "timecourse":
         return "split.by 'time' applies to time courses only"
     if split.get("homology") and dataset["kind"] != "sequences":
         return "split.homology applies to sequence datasets only"
-    if split.get("valid", 0.1) + split.get("test", 0.2) >= 1:
+    if split["valid"] + split["test"] >= 1:
         return "split.valid + split.test must leave a training partition"
     if split.get("by") == "time" and split.get("folds"):
         return "split.folds cannot be combined with split.by 'time'"
-    if split.get("column") and (split.get("folds") or split.get("by", "items") != "items"):
+    if split.get("column") and (split.get("folds") or split["by"] != "items"):
         return "split.column gives the partitions itself: it cannot be combined with split.folds or split.by"
-    if split.get("repeats", 1) > 1 and not split.get("folds"):
+    if split["repeats"] > 1 and not split.get("folds"):
         return "split.repeats needs split.folds (repeats of a K-fold split)"
     return None

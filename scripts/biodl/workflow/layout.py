@@ -6,18 +6,14 @@ spelled in one place and input functions never read data files.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 
 from biodl.data.units import unit_names
-from biodl.workflow.families import (
-    FIGURES,
-    INPUT_KINDS,
-    baseline_supports,
-    generative_supports,
-    is_generative,
-    supports,
-)
+from biodl.families import FIGURES, baseline_supports, generative_supports, is_generative, supports
+from biodl.vocabulary import INPUT_KINDS
+from biodl.workflow.config import resolve_config
 
 NEVER_MATCHES = "(?!x)x"
 
@@ -68,8 +64,8 @@ class Layout:
     """Paths and targets of the data stages for one config."""
 
     def __init__(self, config: dict):
-        self.config = config
-        self.results = config.get("results", "results")
+        self.config = resolve_config(copy.deepcopy(config))
+        self.results = self.config["results"]
 
     def datasets(self, kind: str | None = None, task: str | None = None) -> list[str]:
         """Dataset names, optionally only those of one kind and/or task."""
@@ -92,8 +88,8 @@ class Layout:
 
     def units(self, dataset: str) -> list[str]:
         """Split units: 'holdout', 'fold0'..'fold{K-1}' for K folds, 'r0fold0'.. for repeated K folds."""
-        split = self.config["datasets"][dataset].get("split", {})
-        return unit_names(split.get("folds"), split.get("repeats", 1))
+        split = self.config["datasets"][dataset]["split"]
+        return unit_names(split.get("folds"), split["repeats"])
 
     def ingest(self, kind: str, dataset: str = "{dataset}", per_position: bool = False) -> dict[str, str]:
         """Ingest outputs of a dataset of ``kind``."""
@@ -113,7 +109,7 @@ class Layout:
     def has_homology(self, dataset: str) -> bool:
         """Whether the dataset's split groups sequences by homology."""
         settings = self.config["datasets"][dataset]
-        return settings["kind"] == "sequences" and bool(settings.get("split", {}).get("homology"))
+        return settings["kind"] == "sequences" and bool(settings["split"].get("homology"))
 
     def features(self, kind: str, dataset: str = "{dataset}", unit: str = "{unit}") -> dict[str, str]:
         """Feature outputs of one split unit (expression and time courses only)."""
@@ -135,7 +131,7 @@ class Layout:
 
         settings = self.config["datasets"][dataset]
         names = []
-        for name, model in self.config.get("models", {}).items():
+        for name, model in self.config["models"].items():
             wanted = model.get("datasets")
             able = supports(model["family"], INPUT_KINDS[settings["kind"]], settings["task"])
             if able and (wanted is None or dataset in wanted):
@@ -163,7 +159,7 @@ class Layout:
             for dataset in self.config["datasets"]
             for model in self.models_for(dataset)
             for unit in self.units(dataset)
-            for seed in self.config.get("seeds", [1])
+            for seed in self.config["seeds"]
         ]
 
     def baselines_for(self, dataset: str) -> list[str]:
@@ -172,14 +168,14 @@ class Layout:
         settings = self.config["datasets"][dataset]
         return [
             name
-            for name, baseline in self.config.get("baselines", {}).items()
+            for name, baseline in self.config["baselines"].items()
             if baseline_supports(baseline["method"], INPUT_KINDS[settings["kind"]], settings["task"])
             and (baseline.get("datasets") is None or dataset in baseline["datasets"])
         ]
 
     def controls_for(self, dataset: str) -> list[str]:
         """Baselines of ``dataset`` that are controls (fitted on shuffled labels)."""
-        baselines = self.config.get("baselines", {})
+        baselines = self.config["baselines"]
         return [
             name for name in self.baselines_for(dataset) if baselines[name]["method"] == "shuffled_labels"
         ]
@@ -190,7 +186,7 @@ class Layout:
             (name, unit, seed)
             for name in self.models_for(dataset) + self.baselines_for(dataset)
             for unit in self.units(dataset)
-            for seed in self.config.get("seeds", [1])
+            for seed in self.config["seeds"]
         ]
 
     def evaluated_datasets(self) -> list[str]:
@@ -250,12 +246,12 @@ class Layout:
 
     def baseline_pattern(self) -> str:
         """Wildcard regex matching exactly the configured baseline names."""
-        return exact_names(self.config.get("baselines", {}))
+        return exact_names(self.config["baselines"])
 
     def model_pattern(self) -> str:
         """Wildcard regex matching exactly the configured supervised model names."""
 
-        names = [n for n, m in self.config.get("models", {}).items() if not is_generative(m["family"])]
+        names = [n for n, m in self.config["models"].items() if not is_generative(m["family"])]
         return exact_names(names)
 
     def generative_pattern(self, family: str | None = None) -> str:
@@ -263,7 +259,7 @@ class Layout:
 
         names = [
             n
-            for n, m in self.config.get("models", {}).items()
+            for n, m in self.config["models"].items()
             if is_generative(m["family"]) and family in (None, m["family"])
         ]
         return exact_names(names)
@@ -273,7 +269,7 @@ class Layout:
 
         settings = self.config["datasets"][dataset]
         names = []
-        for name, model in self.config.get("models", {}).items():
+        for name, model in self.config["models"].items():
             wanted = model.get("datasets")
             listed = wanted is not None and dataset in wanted
             able = generative_supports(
@@ -289,7 +285,7 @@ class Layout:
             (name, unit, seed)
             for name in self.generative_for(dataset)
             for unit in self.units(dataset)
-            for seed in self.config.get("seeds", [1])
+            for seed in self.config["seeds"]
         ]
 
     def generative_datasets(self) -> list[str]:
@@ -389,7 +385,7 @@ def ingest_arguments(settings: dict) -> dict:
     kind = settings["kind"]
     common = {key: settings[key] for key in LABEL_KEYS if key in settings}
     common["task"] = settings["task"]
-    if settings.get("split", {}).get("column"):
+    if settings["split"].get("column"):
         common["partition_column"] = settings["split"]["column"]
     if kind == "sequences":
         from biodl.data.alphabets import get_alphabet
@@ -397,24 +393,24 @@ def ingest_arguments(settings: dict) -> dict:
         return {
             **common,
             "alphabet": settings["alphabet"],
-            "allow_ambiguous": settings.get("allow_ambiguous", False),
-            "length": settings.get("length", {}),
-            "kmer_k": settings.get("kmers", {}).get("k") or get_alphabet(settings["alphabet"]).kmer_k,
+            "allow_ambiguous": settings["allow_ambiguous"],
+            "length": settings["length"],
+            "kmer_k": settings["kmers"].get("k") or get_alphabet(settings["alphabet"]).kmer_k,
             "position_classes": settings.get("position_classes"),
         }
     if kind == "expression":
         return {
             **common,
-            "orientation": settings.get("orientation", "genes_by_samples"),
-            "values": settings.get("values", "counts"),
+            "orientation": settings["orientation"],
+            "values": settings["values"],
             "layer": settings.get("layer"),
-            "missing": settings.get("missing", "reject"),
-            "use_samples": settings.get("use_samples", "all"),
+            "missing": settings["missing"],
+            "use_samples": settings["use_samples"],
         }
     if kind == "timecourse":
         return {
             **common,
-            "missing": settings.get("missing", "reject"),
+            "missing": settings["missing"],
             "resample": settings.get("resample"),
         }
     return common
@@ -435,10 +431,10 @@ def split_arguments(settings: dict) -> dict:
 
     arguments = {
         "task": settings["task"],
-        "label_columns": settings.get("label_columns", ["label"])
+        "label_columns": settings["label_columns"]
         if settings["task"] not in {"generation", "forecasting"}
         else [],
-        "settings": settings.get("split", {}),
+        "settings": settings["split"],
         "source": label_source(settings),
         "windows": settings.get("windows"),
     }
@@ -473,10 +469,10 @@ def training_arguments(config: dict, dataset: str, model: str) -> dict:
         "kind": settings["kind"],
         "task": settings["task"],
         "family": model_settings["family"],
-        "hparams": model_settings.get("hparams", {}),
-        "training": model_settings.get("training", {}),
+        "hparams": model_settings["hparams"],
+        "training": model_settings["training"],
         "windows": settings.get("windows"),
-        "split_by": settings.get("split", {}).get("by", "items"),
+        "split_by": settings["split"]["by"],
         "run_config": {
             "dataset": {dataset: settings},
             "model": {model: model_settings},
@@ -493,9 +489,9 @@ def baseline_arguments(config: dict, dataset: str, baseline: str) -> dict:
         "kind": settings["kind"],
         "task": settings["task"],
         "method": baseline_settings["method"],
-        "hparams": baseline_settings.get("hparams", {}),
+        "hparams": baseline_settings["hparams"],
         "windows": settings.get("windows"),
-        "split_by": settings.get("split", {}).get("by", "items"),
+        "split_by": settings["split"]["by"],
         "run_config": {
             "dataset": {dataset: settings},
             "baseline": {baseline: baseline_settings},
@@ -511,9 +507,9 @@ def model_resources(config: dict, model: str) -> dict:
         "mem_mb": 4000,
         "runtime": 60,
         "gpu": 1,
-        **config["models"][model].get("resources", {}),
+        **config["models"][model]["resources"],
     }
-    if not config.get("use_gpu", True):
+    if not config["use_gpu"]:
         resources["gpu"] = 0
     return resources
 
@@ -522,7 +518,7 @@ def dataset_vocabulary(settings: dict) -> str:
     """Letters of a sequence dataset in token order."""
     from biodl.data.alphabets import get_alphabet
 
-    return get_alphabet(settings["alphabet"]).vocabulary(settings.get("allow_ambiguous", False))
+    return get_alphabet(settings["alphabet"]).vocabulary(settings["allow_ambiguous"])
 
 
 def samples_settings(model_settings: dict) -> dict:
@@ -534,8 +530,8 @@ def gan_arguments(config: dict, dataset: str, model: str) -> dict:
     """Keyword arguments of :func:`biodl.generative.runs.train_gan_run` besides files, unit and seed."""
     model_settings = config["models"][model]
     return {
-        "hparams": model_settings.get("hparams", {}),
-        "training": model_settings.get("training", {}),
+        "hparams": model_settings["hparams"],
+        "training": model_settings["training"],
         "vocabulary": dataset_vocabulary(config["datasets"][dataset]),
     }
 
@@ -546,9 +542,9 @@ def vae_arguments(config: dict, dataset: str, model: str) -> dict:
     samples = samples_settings(model_settings)
     arguments = {
         "kind": settings["kind"],
-        "hparams": model_settings.get("hparams", {}),
+        "hparams": model_settings["hparams"],
         "training": {
-            **model_settings.get("training", {}),
+            **model_settings["training"],
             "n_samples": samples["n"],
             "sample_mode": samples["mode"],
         },
@@ -560,7 +556,7 @@ def vae_arguments(config: dict, dataset: str, model: str) -> dict:
 
 def vae_likelihood(config: dict, model: str) -> str:
     """The expression VAE's likelihood (its decoder's output scale)."""
-    return config["models"][model].get("hparams", {}).get("likelihood", "gaussian")
+    return config["models"][model]["hparams"].get("likelihood", "gaussian")
 
 
 def sample_arguments(config: dict, dataset: str, model: str) -> dict:
@@ -579,4 +575,4 @@ def generated_arguments(config: dict, dataset: str) -> dict:
     if settings["kind"] != "sequences":
         return {"vocabulary": None, "motifs": []}
     generation = settings.get("generation", {})
-    return {"vocabulary": dataset_vocabulary(settings), "motifs": list(generation.get("motifs", []))}
+    return {"vocabulary": dataset_vocabulary(settings), "motifs": list(generation["motifs"])}

@@ -71,14 +71,22 @@ GENERATIVE: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {
         ),
     },
 }
-# training settings each kind of family reads (the rest of the schema's keys are an error)
-TRAINING_KEYS: dict[str, frozenset[str]] = {
-    "supervised": frozenset(
-        {"epochs", "batch_size", "learning_rate", "patience", "min_delta", "class_weights", "clipnorm"}
-    ),
-    "gan": frozenset({"epochs", "batch_size", "learning_rate", "beta_1", "beta_2", "ema"}),
-    "vae": frozenset({"epochs", "batch_size", "learning_rate", "patience", "min_delta"}),
+# training settings each kind of family reads, with their defaults (config: models.<name>.training;
+# the rest of the schema's training keys are an error for that family)
+TRAINING_DEFAULTS: dict[str, dict[str, object]] = {
+    "supervised": {
+        "epochs": 30,
+        "batch_size": 64,
+        "learning_rate": 1e-3,
+        "patience": 5,
+        "min_delta": 0.0,
+        "class_weights": "balanced",
+        "clipnorm": None,
+    },
+    "gan": {"epochs": 30, "batch_size": 64, "learning_rate": 1e-3, "beta_1": 0.0, "beta_2": 0.9, "ema": 0.99},
+    "vae": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3, "patience": 10, "min_delta": 0.0},
 }
+TRAINING_KEYS: dict[str, frozenset[str]] = {kind: frozenset(keys) for kind, keys in TRAINING_DEFAULTS.items()}
 
 
 def is_generative(family: str) -> bool:
@@ -96,6 +104,11 @@ def generative_supports(family: str, input_kind: str, task: str, listed: bool = 
 def training_keys(family: str) -> frozenset[str]:
     """Training settings that ``family`` reads."""
     return TRAINING_KEYS.get(family, TRAINING_KEYS["supervised"])
+
+
+def training_settings(family: str, given: dict | None = None) -> dict:
+    """``given`` training settings over the defaults of ``family``."""
+    return {**TRAINING_DEFAULTS.get(family, TRAINING_DEFAULTS["supervised"]), **(given or {})}
 
 
 def unknown_hparams(family: str, hparams: dict, input_kind: str | None = None) -> list[str]:
