@@ -29,7 +29,7 @@ import Bio
 import numpy as np
 from Bio import SeqIO
 from Bio.SeqIO.FastaIO import SimpleFastaParser
-from biodl.data.alphabets import DNA, INVALID, lookup_table
+from biodl.alphabets import DNA, INVALID, lookup_table
 from biodl.io.fasta import read_fasta
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

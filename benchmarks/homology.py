@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 import parasail
-from biodl.data.alphabets import DNA
+from biodl.alphabets import DNA
 from biodl.data.homology import (
     biopython_identities,
     candidate_pairs,

@@ -6,7 +6,7 @@ from itertools import product
 
 import numpy as np
 import pytest
-from biodl.data.alphabets import DNA, decode
+from biodl.alphabets import DNA, decode
 from biodl.data.encode import kmer_counts, kmer_names, position_matrix, reverse_complement, token_matrix
 
 

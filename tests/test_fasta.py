@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from Bio import SeqIO
-from biodl.data.alphabets import DNA, PROTEIN, RNA, decode, lookup_table
+from biodl.alphabets import DNA, PROTEIN, RNA, decode, lookup_table
 from biodl.errors import InputError
 from biodl.io.fasta import read_fasta
 from conftest import write

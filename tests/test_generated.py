@@ -11,7 +11,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 import pytest
-from biodl.data.alphabets import decode, get_alphabet
+from biodl.alphabets import decode, get_alphabet
 from biodl.errors import InputError
 from biodl.generative.metrics import (
     background_control,

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from biodl.alphabets import DNA, PROTEIN
 from biodl.data import split as split_module
-from biodl.data.alphabets import DNA, PROTEIN
 from biodl.data.homology import (
     biopython_identities,
     homology_groups,

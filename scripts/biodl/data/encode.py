@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
-from biodl.data.alphabets import PAD, Alphabet, complement_table
+from biodl.alphabets import PAD, Alphabet, complement_table
 
 PadSide = Literal["right", "left"]
 TrimSide = Literal["right", "left", "both"]

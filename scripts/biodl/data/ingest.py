@@ -12,8 +12,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from biodl.alphabets import get_alphabet
 from biodl.data import encode
-from biodl.data.alphabets import get_alphabet
 from biodl.data.labels import check_labels, check_position_labels
 from biodl.errors import InputError, where
 from biodl.io.expression import ExpressionMatrix, apply_missing_policy, read_expression, select_samples

@@ -22,7 +22,7 @@ from sklearn.metrics import mean_squared_error, silhouette_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from biodl.data.alphabets import ALPHABETS, PAD, Alphabet
+from biodl.alphabets import ALPHABETS, PAD, Alphabet
 from biodl.data.encode import ROW_BLOCK, kmer_counts, token_matrix
 from biodl.errors import InputError
 from biodl.io.fasta import read_fasta

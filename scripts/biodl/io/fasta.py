@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from biodl.data.alphabets import INVALID, WHITESPACE, Alphabet, lookup_table
+from biodl.alphabets import INVALID, WHITESPACE, Alphabet, lookup_table
 from biodl.errors import InputError, where
 from biodl.io.text import GZIP_MAGIC, check_fasta_encoding, open_binary
 from biodl.progress import ByteProgress

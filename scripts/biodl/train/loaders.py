@@ -16,7 +16,7 @@ from pathlib import Path as FilePath
 import numpy as np
 import pandas as pd
 
-from biodl.data.alphabets import PAD
+from biodl.alphabets import PAD
 from biodl.data.split import read_partitions
 from biodl.specs import InputSpec, TaskSpec
 from biodl.vocabulary import CLASS_TASKS, INPUT_KINDS

@@ -388,7 +388,7 @@ def ingest_arguments(settings: dict) -> dict:
     if settings["split"].get("column"):
         common["partition_column"] = settings["split"]["column"]
     if kind == "sequences":
-        from biodl.data.alphabets import get_alphabet
+        from biodl.alphabets import get_alphabet
 
         return {
             **common,
@@ -427,7 +427,7 @@ def label_source(settings: dict) -> str:
 
 def split_arguments(settings: dict) -> dict:
     """Keyword arguments of :func:`biodl.data.split.write_split` and `write_homology` besides the paths."""
-    from biodl.data.alphabets import get_alphabet
+    from biodl.alphabets import get_alphabet
 
     arguments = {
         "task": settings["task"],
@@ -516,7 +516,7 @@ def model_resources(config: dict, model: str) -> dict:
 
 def dataset_vocabulary(settings: dict) -> str:
     """Letters of a sequence dataset in token order."""
-    from biodl.data.alphabets import get_alphabet
+    from biodl.alphabets import get_alphabet
 
     return get_alphabet(settings["alphabet"]).vocabulary(settings["allow_ambiguous"])
 
