@@ -71,21 +71,38 @@ GENERATIVE: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {
         ),
     },
 }
-# training settings each kind of family reads, with their defaults (config: models.<name>.training;
-# the rest of the schema's training keys are an error for that family)
+SUPERVISED_TRAINING = {
+    "epochs": 30,
+    "batch_size": 64,
+    "learning_rate": 1e-3,
+    "patience": 5,
+    "min_delta": 0.0,
+    "class_weights": "balanced",
+    "clipnorm": None,
+}
+# Recurrent models find sequence motifs after a plateau of several epochs: a larger step, smaller
+# batches, clipped gradients and more patience let them leave it; bidirectional ones need half the
+# step (measured on the demo tasks: docs/design.md, "Training defaults of recurrent families").
+RECURRENT_TRAINING = {
+    **SUPERVISED_TRAINING,
+    "learning_rate": 0.01,
+    "batch_size": 32,
+    "clipnorm": 1.0,
+    "patience": 10,
+}
+
+# training settings each family (or kind of family) reads, with their defaults (config:
+# models.<name>.training; the rest of the schema's training keys are an error for that family)
 TRAINING_DEFAULTS: dict[str, dict[str, object]] = {
-    "supervised": {
-        "epochs": 30,
-        "batch_size": 64,
-        "learning_rate": 1e-3,
-        "patience": 5,
-        "min_delta": 0.0,
-        "class_weights": "balanced",
-        "clipnorm": None,
-    },
+    "supervised": SUPERVISED_TRAINING,
+    **{name: RECURRENT_TRAINING for name in RECURRENT if not name.startswith("bi")},
+    **{name: {**RECURRENT_TRAINING, "learning_rate": 0.005} for name in RECURRENT if name.startswith("bi")},
+    "cnn_lstm": {**SUPERVISED_TRAINING, "learning_rate": 0.005},
     "gan": {"epochs": 30, "batch_size": 64, "learning_rate": 1e-3, "beta_1": 0.0, "beta_2": 0.9, "ema": 0.99},
     "vae": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3, "patience": 10, "min_delta": 0.0},
 }
+# builder hyper-parameters whose default depends on the family (an LSTM with 32 units stays on the plateau)
+HPARAM_DEFAULTS: dict[str, dict[str, object]] = {"lstm": {"units": [64]}, "bilstm": {"units": [64]}}
 TRAINING_KEYS: dict[str, frozenset[str]] = {kind: frozenset(keys) for kind, keys in TRAINING_DEFAULTS.items()}
 
 
@@ -109,6 +126,11 @@ def training_keys(family: str) -> frozenset[str]:
 def training_settings(family: str, given: dict | None = None) -> dict:
     """``given`` training settings over the defaults of ``family``."""
     return {**TRAINING_DEFAULTS.get(family, TRAINING_DEFAULTS["supervised"]), **(given or {})}
+
+
+def model_hparams(family: str, given: dict | None = None) -> dict:
+    """``given`` builder hyper-parameters over the family's own defaults (the builder has the rest)."""
+    return {**HPARAM_DEFAULTS.get(family, {}), **(given or {})}
 
 
 def unknown_hparams(family: str, hparams: dict, input_kind: str | None = None) -> list[str]:

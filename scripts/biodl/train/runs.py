@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from biodl.families import training_settings
+from biodl.families import model_hparams, training_settings
 from biodl.train.loaders import TrainingData, load_run_data
 
 Path = str | os.PathLike
@@ -38,7 +38,7 @@ def train_run(
     train(
         data,
         family,
-        hparams,
+        model_hparams(family, hparams),
         training,
         seed,
         threads,
