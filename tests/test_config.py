@@ -22,6 +22,15 @@ def schema(root):
     return root / "config/schema.yaml"
 
 
+def test_the_demo_trains_every_supervised_family_with_its_default_settings(demo):
+    """The demo's end-to-end test asserts that every family learns: with the library's defaults."""
+    from biodl.vocabulary import SUPERVISED_FAMILIES
+
+    supervised = [model for model in demo["models"].values() if model["family"] in SUPERVISED_FAMILIES]
+    assert len(supervised) >= 7
+    assert [model for model in supervised if model.get("training")] == []
+
+
 def test_demo_config_is_valid_and_gets_defaults(demo, schema):
     check_config(demo, schema)
     validate(demo, str(schema))
