@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 from biodl.cli import print_failures
 from biodl.workflow.config import check_config
 from biodl.errors import InputError
+from biodl.runkey import RunKey
 from biodl.workflow.layout import (
     Layout,
     baseline_arguments,
@@ -110,20 +111,10 @@ def compare_inputs(wildcards):
     files = {"split": layout.split(wildcards.dataset)["split"]}
     for name, unit, seed in runs:
         run = layout.run(wildcards.dataset, name, unit, seed)
-        files[f"metrics|{name}|{unit}|{seed}"] = run["metrics"]
-        files[f"predictions|{name}|{unit}|{seed}"] = run["predictions"]
+        key = RunKey(wildcards.dataset, name, unit, seed)
+        files[key.input_name("metrics")] = run["metrics"]
+        files[key.input_name("predictions")] = run["predictions"]
     return files
-
-
-def history_inputs(wildcards):
-    return {
-        f"{model}|{unit}|{seed}": layout.run(wildcards.dataset, model, unit, seed)[
-            "history"
-        ]
-        for model in layout.models_for(wildcards.dataset)
-        for unit in layout.units(wildcards.dataset)
-        for seed in config["seeds"]
-    }
 
 
 def all_comparison_outputs():
@@ -141,9 +132,10 @@ def plot_inputs(wildcards):
     }
     for name, unit, seed in layout.evaluated_runs(wildcards.dataset):
         run = layout.run(wildcards.dataset, name, unit, seed)
-        files[f"predictions|{name}|{unit}|{seed}"] = run["predictions"]
+        key = RunKey(wildcards.dataset, name, unit, seed)
+        files[key.input_name("predictions")] = run["predictions"]
         if name in layout.models_for(wildcards.dataset):
-            files[f"history|{name}|{unit}|{seed}"] = run["history"]
+            files[key.input_name("history")] = run["history"]
     return files
 
 
@@ -167,15 +159,15 @@ def report_inputs(wildcards):
         for name, path in layout.figures(dataset).items():
             files[f"figure|{dataset}|{name}"] = path
         for name, unit, seed in layout.evaluated_runs(dataset):
-            files[f"run|{dataset}|{name}|{unit}|{seed}"] = layout.run(
-                dataset, name, unit, seed
-            )["run"]
+            key = RunKey(dataset, name, unit, seed)
+            files[key.input_name("run")] = layout.run(dataset, name, unit, seed)["run"]
     for dataset in layout.generative_datasets():
         files[f"generative|{dataset}"] = layout.generative_summary(dataset)
         for name, path in layout.generative_figures(dataset).items():
             files[f"generative_figure|{dataset}|{name}"] = path
         for name, unit, seed in layout.generative_runs(dataset):
-            files[f"run|{dataset}|{name}|{unit}|{seed}"] = layout.generative_run(
+            key = RunKey(dataset, name, unit, seed)
+            files[key.input_name("run")] = layout.generative_run(
                 dataset, name, unit, seed
             )["run"]
     return files
@@ -230,9 +222,11 @@ def generative_summary_inputs(wildcards):
     files = {}
     for model, unit, seed in layout.generative_runs(wildcards.dataset):
         run = layout.generative_run(wildcards.dataset, model, unit, seed)
-        for key in layout.generative_outputs(wildcards.dataset, model):
-            if key in ("metrics", "history", "sequences", "latent"):
-                files[f"{key}|{model}|{unit}|{seed}"] = run[key]
+        for role in layout.generative_outputs(wildcards.dataset, model):
+            if role in ("metrics", "history", "sequences", "latent"):
+                files[RunKey(wildcards.dataset, model, unit, seed).input_name(role)] = (
+                    run[role]
+                )
     settings = dataset_config(wildcards)
     ingest = layout.ingest(settings["kind"], wildcards.dataset)
     files["ids"] = ingest["ids"]

@@ -16,6 +16,7 @@ from biodl.evaluate.plots import plot_dataset
 from biodl.evaluate.report import mean_sd, write_report
 from biodl.evaluate.results import markdown_table, results_markdown
 from biodl.families import FIGURES
+from biodl.runkey import RunKey
 from scipy import stats
 
 CLASSES = ["no", "yes"]
@@ -56,14 +57,16 @@ def runs(tmp_path):
             write_predictions(folder / "predictions.tsv", seed, signal)
             evaluate_run(folder / "predictions.tsv", folder / "metrics.json", "binary", 0, resamples=200)
             write_run(folder / "run.json", model)
-            files[f"predictions|{model}|holdout|{seed}"] = folder / "predictions.tsv"
-            files[f"metrics|{model}|holdout|{seed}"] = folder / "metrics.json"
+            files[RunKey("toy", model, "holdout", seed).input_name("predictions")] = (
+                folder / "predictions.tsv"
+            )
+            files[RunKey("toy", model, "holdout", seed).input_name("metrics")] = folder / "metrics.json"
             if model == "deep":
                 history = pd.DataFrame(
                     {"epoch": [1, 2, 3], "loss": [0.7, 0.5, 0.4], "val_loss": [0.7, 0.6, 0.62]}
                 )
                 history.to_csv(folder / "history.tsv", sep="\t", index=False)
-                files[f"history|deep|holdout|{seed}"] = folder / "history.tsv"
+                files[RunKey("toy", "deep", "holdout", seed).input_name("history")] = folder / "history.tsv"
     return tmp_path, files
 
 
@@ -253,7 +256,7 @@ def build_report(folder, files):
         "paired|toy": folder / "compare" / "paired.tsv",
         **{f"figure|toy|{name}": path for name, path in figures.items()},
         **{
-            f"run|toy|{m}|holdout|{s}": folder / m / f"holdout-s{s}" / "run.json"
+            RunKey("toy", m, "holdout", s).input_name("run"): folder / m / f"holdout-s{s}" / "run.json"
             for m in SIGNAL
             for s in (1, 2)
         },

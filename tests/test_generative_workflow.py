@@ -11,6 +11,7 @@ import yaml
 from biodl.errors import InputError
 from biodl.evaluate.report import generative_columns, generative_table
 from biodl.generative.metrics import evaluate_vae_run, letter_chance, summarise_runs, transfer_knn
+from biodl.runkey import RunKey
 from biodl.workflow.layout import Layout
 from conftest import ROOT
 
@@ -148,7 +149,7 @@ def test_summary_flattens_every_number_of_every_run(tmp_path):
         path.write_text(
             json.dumps({"kmer_jsd": {"generated": {"6": jsd}}, "label_column": "x", "latent": None})
         )
-        files[f"metrics|gan|holdout|{seed}"] = path
+        files[RunKey("seqs", "gan", "holdout", seed).input_name("metrics")] = path
     files["ids"] = tmp_path / "ids.tsv"
     table = summarise_runs(files, tmp_path / "summary.tsv")
     assert table.to_dict("records") == [
@@ -185,3 +186,18 @@ def test_unknown_generative_figure_is_an_input_error(tmp_path):
 
     with pytest.raises(InputError, match="unknown generative figure 'umap'"):
         plot_generative({"umap": tmp_path / "x.png"}, {})
+
+
+def test_the_kmer_figure_draws_each_model_once_over_its_runs(tmp_path):
+    from biodl.generative.plots import plot_kmers
+
+    spectrum = {str(k): 0.1 / k for k in range(1, 7)}
+    references = {"train_floor": spectrum, "shuffled_ceiling": spectrum, "background_ceiling": spectrum}
+    files = {}
+    for model in ("gan", "vae"):
+        for seed in (1, 2):
+            path = tmp_path / f"{model}{seed}.json"
+            path.write_text(json.dumps({"kmer_jsd": {"generated": spectrum, **references}}))
+            files[RunKey("seqs", model, "holdout", seed).input_name("metrics")] = path
+    plot_kmers(files, tmp_path / "kmers.png")
+    assert (tmp_path / "kmers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

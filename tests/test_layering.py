@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "specs",
             "families",
             "alphabets",
+            "runkey",
             "cli",
             "io",
         }

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path as FilePath
 
 import numpy as np
@@ -31,22 +32,26 @@ from scipy import stats
 from biodl.data.split import partitions_of, read_split
 from biodl.evaluate.metrics import metric_range, paired_bootstrap_pooled, read_predictions
 from biodl.io.outputs import all_or_nothing, save_table
+from biodl.runkey import RunKey, run_inputs
 from biodl.vocabulary import PRIMARY
 
 Path = str | os.PathLike
 LEVEL = 0.95
 
 
-def run_key(key: str) -> tuple[str, str, str, int]:
-    """Split an input name 'kind|model|unit|seed' (as the compare rule names its inputs)."""
-    kind, model, unit, seed = key.split("|")
-    return kind, model, unit, int(seed)
+def model_roles(runs: Iterable[RunKey], baselines: list[str], controls: list[str]) -> dict[str, str]:
+    """The role of each model of ``runs`` in the comparison: 'model', 'baseline' or 'control'."""
+    return {
+        run.model: ("control" if run.model in controls else "baseline") if run.model in baselines else "model"
+        for run in runs
+    }
 
 
-def tidy_metrics(metrics: dict[tuple[str, str, int], Path], roles: dict[str, str]) -> pd.DataFrame:
+def tidy_metrics(metrics: dict[RunKey, Path], roles: dict[str, str]) -> pd.DataFrame:
     """One row per run and metric from the runs' metrics.json files."""
     rows = []
-    for (model, unit, seed), path in sorted(metrics.items()):
+    for run, path in sorted(metrics.items()):
+        model, unit, seed = run.model, run.unit, run.seed
         result = json.loads(FilePath(path).read_text(encoding="utf-8"))
         for metric, values in result["metrics"].items():
             rows.append(
@@ -160,7 +165,7 @@ def best_baseline(summary: pd.DataFrame, task: str) -> str | None:
 
 
 def paired_comparisons(
-    predictions: dict[tuple[str, str, int], Path],
+    predictions: dict[RunKey, Path],
     roles: dict[str, str],
     reference: str | None,
     task: str,
@@ -178,11 +183,11 @@ def paired_comparisons(
     for model in sorted(roles):
         if model == reference:
             continue
-        keys = sorted(k for k in tables if k[0] == model and (reference, *k[1:]) in tables)
-        pairs = [(tables[k], tables[(reference, *k[1:])]) for k in keys]
+        keys = sorted(k for k in tables if k.model == model and k.with_model(reference) in tables)
+        pairs = [(tables[k], tables[k.with_model(reference)]) for k in keys]
         if not pairs:
             continue
-        names = [(f"{model} {unit}-s{s}", f"{reference} {unit}-s{s}") for _, unit, s in keys]
+        names = [(k.label, k.with_model(reference).label) for k in keys]
         result = paired_bootstrap_pooled(pairs, task, metric, seed, resamples, names=names)
         rows.append(
             {
@@ -219,21 +224,15 @@ def compare_dataset(
 ) -> None:
     """Write metrics.tsv, summary.tsv and paired.tsv of one dataset from its runs' files.
 
-    ``files`` maps 'metrics|model|unit|seed' and 'predictions|model|unit|seed'
+    ``files`` maps 'metrics|<run>' and 'predictions|<run>' (:class:`biodl.runkey.RunKey`)
     to paths and 'split' to the dataset's split.tsv; ``baselines`` names the baselines among the models and
     ``controls`` those baselines that are controls (shuffled labels), which
     are never the reference.
     """
     files = dict(files)
     split_path = files.pop("split")
-    metrics, predictions = {}, {}
-    for key, path in files.items():
-        kind, model, unit, run_seed = run_key(key)
-        (metrics if kind == "metrics" else predictions)[(model, unit, run_seed)] = path
-    roles = {
-        model: ("control" if model in controls else "baseline") if model in baselines else "model"
-        for model, _, _ in metrics
-    }
+    metrics, predictions = run_inputs(files, "metrics"), run_inputs(files, "predictions")
+    roles = model_roles(metrics, baselines, controls)
     tidy = tidy_metrics(metrics, roles)
     summary = summarise(tidy, fold_test_train_ratios(split_path, set(tidy["unit"])))
     paired = paired_comparisons(predictions, roles, best_baseline(summary, task), task, seed, resamples)

@@ -19,8 +19,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from biodl.evaluate.compare import model_roles
 from biodl.evaluate.metrics import read_predictions
 from biodl.families import FIGURES
+from biodl.runkey import RunKey, run_inputs
 from biodl.vocabulary import PRIMARY
 
 Path = str | os.PathLike
@@ -247,13 +249,13 @@ def plot_forecast(tables: dict[str, pd.DataFrame], roles: dict[str, str], path: 
     _save(figure, path)
 
 
-def pooled_tables(predictions: dict[tuple[str, str, int], Path], task: str) -> dict[str, pd.DataFrame]:
+def pooled_tables(predictions: dict[RunKey, Path], task: str) -> dict[str, pd.DataFrame]:
     """Each model's test predictions of its first seed, concatenated over split units."""
     tables: dict[str, list[pd.DataFrame]] = {}
-    for model, unit, seed in sorted(predictions):
-        first_seed = min(s for m, _, s in predictions if m == model)
-        if seed == first_seed:
-            tables.setdefault(model, []).append(read_predictions(predictions[(model, unit, seed)], task))
+    for run in sorted(predictions):
+        first_seed = min(other.seed for other in predictions if other.model == run.model)
+        if run.seed == first_seed:
+            tables.setdefault(run.model, []).append(read_predictions(predictions[run], task))
     return {model: pd.concat(parts, ignore_index=True) for model, parts in tables.items()}
 
 
@@ -267,25 +269,16 @@ def plot_dataset(
     """Write every figure of one dataset.
 
     ``files`` holds 'summary' and 'metrics' (the compare tables) and entries
-    'predictions|model|unit|seed' and 'history|model|unit|seed'; ``figures``
+    'predictions|<run>' and 'history|<run>' (:class:`biodl.runkey.RunKey`); ``figures``
     maps figure names (see :data:`FIGURES`) to PNG paths.
     """
-    predictions, histories = {}, {}
-    for key, path in files.items():
-        kind, *run = key.split("|")
-        if kind in ("predictions", "history"):
-            model, unit, seed = run
-            (predictions if kind == "predictions" else histories)[(model, unit, int(seed))] = path
-    roles = {
-        model: ("control" if model in controls else "baseline") if model in baselines else "model"
-        for model, _, _ in predictions
-    }
+    predictions, histories = run_inputs(files, "predictions"), run_inputs(files, "history")
+    roles = model_roles(predictions, baselines, controls)
     tables = pooled_tables(predictions, task)
     first_histories = {
-        model: pd.read_csv(histories[key], sep="\t")
-        for key in sorted(histories)
-        for model in [key[0]]
-        if key == min(k for k in histories if k[0] == model)
+        run.model: pd.read_csv(histories[run], sep="\t")
+        for run in sorted(histories)
+        if run == min(other for other in histories if other.model == run.model)
     }
     summary = pd.read_csv(files["summary"], sep="\t")
     draw = {

@@ -19,6 +19,7 @@ import yaml
 
 from biodl.families import BASELINE_DESCRIPTIONS, FIGURES
 from biodl.io.outputs import all_or_nothing
+from biodl.runkey import run_inputs
 from biodl.vocabulary import PRIMARY
 
 Path = str | os.PathLike
@@ -412,14 +413,15 @@ def group_files(files: dict[str, Path]) -> dict[str, dict]:
     groups: dict[str, dict] = {kind: {} for kind in kinds}
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
+        if kind == "run":
+            continue
         if kind in ("summary", "paired", "generative"):
             groups[kind][dataset] = pd.read_csv(path, sep="\t")
         elif kind in ("data", "split"):
             groups[kind][dataset] = json.loads(FilePath(path).read_text(encoding="utf-8"))
         elif kind in ("figure", "generative_figure"):
             groups[kind].setdefault(dataset, {})[rest[0]] = path
-        elif kind == "run":
-            groups[kind][key] = path
+    groups["run"] = run_inputs(files, "run")
     return groups
 
 
@@ -434,7 +436,7 @@ def write_report(
 
     ``files`` keys: 'summary|<dataset>', 'paired|<dataset>',
     'figure|<dataset>|<name>', 'generative|<dataset>' (a generative summary),
-    'generative_figure|<dataset>|<name>' and 'run|<dataset>|<model>|<unit>|<seed>'.
+    'generative_figure|<dataset>|<name>' and 'run|<run>' (:class:`biodl.runkey.RunKey`).
     ``kinds`` maps datasets to their input kind (default: sequences).
     """
     groups = group_files(files)

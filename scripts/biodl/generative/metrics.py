@@ -28,6 +28,7 @@ from biodl.errors import InputError
 from biodl.io.fasta import read_fasta
 from biodl.io.outputs import all_or_nothing, save_json, save_table
 from biodl.io.tables import read_text_table
+from biodl.runkey import run_inputs
 
 DEFAULT_KS = (1, 2, 3, 4, 5, 6)
 NUCLEOTIDES = "ACGTU"
@@ -730,22 +731,13 @@ def flatten(values: Mapping, prefix: str = "") -> dict[str, float]:
     return flat
 
 
-def run_files(files: Mapping[str, str | os.PathLike], kind: str) -> dict[tuple[str, str, int], str]:
-    """Files of one kind from ``kind|model|unit|seed`` keys, by (model, unit, seed)."""
-    runs = {}
-    for key, path in files.items():
-        parts = key.split("|")
-        if parts[0] == kind:
-            runs[(parts[1], parts[2], int(parts[3]))] = path
-    return runs
-
-
 def summarise_runs(files: Mapping[str, str | os.PathLike], output: str | os.PathLike) -> pd.DataFrame:
     """Tidy table of every generative run's metrics: model, unit, seed, metric, value."""
     import json
 
     rows = []
-    for (model, unit, seed), path in sorted(run_files(files, "metrics").items()):
+    for run, path in sorted(run_inputs(files, "metrics").items()):
+        model, unit, seed = run.model, run.unit, run.seed
         with open(path, encoding="utf-8") as handle:
             metrics = flatten(json.load(handle))
         rows += [(model, unit, seed, name, value) for name, value in metrics.items()]

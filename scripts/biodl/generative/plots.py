@@ -29,8 +29,8 @@ from biodl.generative.metrics import (
     partition_tokens,
     read_latent,
     read_samples,
-    run_files,
 )
+from biodl.runkey import run_inputs
 
 Path = str | os.PathLike
 REFERENCES = {
@@ -42,15 +42,15 @@ REFERENCES = {
 
 def first_runs(files: Mapping[str, Path], kind: str) -> dict[str, Path]:
     """One file per model: that of its first unit and seed."""
-    chosen: dict[str, tuple] = {}
-    for (model, unit, seed), path in sorted(run_files(files, kind).items()):
-        chosen.setdefault(model, (unit, seed, path))
-    return {model: path for model, (_, _, path) in chosen.items()}
+    chosen: dict[str, Path] = {}
+    for run, path in sorted(run_inputs(files, kind).items()):
+        chosen.setdefault(run.model, path)
+    return chosen
 
 
 def plot_kmers(files: Mapping[str, Path], path: Path) -> None:
     """JS divergence to held-out sequences for k = 1…6: each model (mean over runs) and the references."""
-    runs = run_files(files, "metrics")
+    runs = run_inputs(files, "metrics")
     if not runs:
         raise InputError("no metrics of generated sequences to plot")
     reports = {
@@ -58,8 +58,8 @@ def plot_kmers(files: Mapping[str, Path], path: Path) -> None:
         for key, source in sorted(runs.items())
     }
     figure, axis = plt.subplots(figsize=(5.5, 3.8))
-    for model in sorted({model for model, _, _ in reports}):
-        curves = pd.DataFrame([report["generated"] for key, report in reports.items() if key[0] == model])
+    for model in sorted({run.model for run in reports}):
+        curves = pd.DataFrame([report["generated"] for key, report in reports.items() if key.model == model])
         ks = [int(k) for k in curves.columns]
         axis.plot(ks, curves.mean().to_numpy(), marker="o", label=model)
     first = reports[min(reports)]
@@ -74,7 +74,7 @@ def plot_kmers(files: Mapping[str, Path], path: Path) -> None:
 def plot_gc(files: Mapping[str, Path], vocabulary: str, path: Path) -> None:
     """Distribution of GC content per sequence: held-out real sequences against each model's samples."""
     samples = first_runs(files, "sequences")
-    unit = sorted(run_files(files, "sequences"))[0][1]
+    unit = min(run_inputs(files, "sequences")).unit
     _, heldout = partition_tokens(files["tokens"], files["ids"], files["split"], unit)
     bins = np.linspace(0, 1, 33)
     figure, axis = plt.subplots(figsize=(5.5, 3.8))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from biodl.data.units import unit_names
 from biodl.families import FIGURES, baseline_supports, generative_supports, is_generative, supports
+from biodl.runkey import RUN_FOLDER
 from biodl.vocabulary import INPUT_KINDS
 from biodl.workflow.config import resolve_config
 
@@ -142,7 +143,7 @@ class Layout:
         self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
     ) -> dict[str, str]:
         """Files of one training run (model, unit, seed) of a dataset."""
-        folder = f"{self.results}/{dataset}/{model}/{unit}-s{seed}"
+        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
         names = {
             "model": "model.keras",
             "history": "history.tsv",
@@ -296,7 +297,7 @@ class Layout:
         self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
     ) -> dict[str, str]:
         """Every file a generative run may write (which ones it writes: :meth:`generative_outputs`)."""
-        folder = f"{self.results}/{dataset}/{model}/{unit}-s{seed}"
+        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
         return {key: f"{folder}/{name}" for key, name in GENERATIVE_FILES.items()}
 
     def generative_outputs(self, dataset: str, model: str) -> list[str]:
