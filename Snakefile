@@ -36,7 +36,7 @@ rule check:
     input:
         layout.check(),
     log:
-        "logs/check.print.log",
+        layout.workflow_log("check.print"),
     localrule: True
     conda:
         "envs/data.yaml"

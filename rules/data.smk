@@ -187,9 +187,9 @@ rule check_inputs:
     output:
         layout.check(),
     log:
-        "logs/check.log",
+        layout.workflow_log("check"),
     benchmark:
-        "logs/bench/check.tsv"
+        layout.workflow_bench("check")
     conda:
         "../envs/data.yaml"
     threads: resource("ingest", "threads")

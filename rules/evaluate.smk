@@ -49,9 +49,9 @@ rule compare:
             labels={"dataset": "{dataset}", "table": "paired tests"},
         ),
     log:
-        "logs/{dataset}/compare.log",
+        layout.log("compare"),
     benchmark:
-        "logs/bench/{dataset}/compare.tsv"
+        layout.bench("compare")
     conda:
         "../envs/evaluate.yaml"
     threads: resource("compare", "threads")
@@ -89,9 +89,9 @@ for task, names in layout.figure_names_by_task().items():
                 for name in names
             },
         log:
-            "logs/{dataset}/plot.log",
+            layout.log("plot"),
         benchmark:
-            "logs/bench/{dataset}/plot.tsv"
+            layout.bench("plot")
         wildcard_constraints:
             dataset=layout.pattern_for(task=task),
         conda:

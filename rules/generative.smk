@@ -21,9 +21,9 @@ rule train_gan:
         ),
         run=layout.generative_run()["run"],
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.train_gan.log",
+        layout.run_log("train_gan"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train_gan.tsv"
+        layout.run_bench("train_gan")
     wildcard_constraints:
         **GENERATIVE_WILDCARDS,
         dataset=layout.pattern_for(kind="sequences"),
@@ -53,9 +53,9 @@ rule train_sequence_vae:
         latent=layout.generative_run()["latent"],
         reconstruction=layout.generative_run()["reconstruction"],
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.train_vae.log",
+        layout.run_log("train_vae"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train_vae.tsv"
+        layout.run_bench("train_vae")
     wildcard_constraints:
         **GENERATIVE_WILDCARDS,
         dataset=layout.pattern_for(kind="sequences"),
@@ -96,9 +96,9 @@ rule train_expression_vae:
         reconstruction=layout.generative_run()["reconstruction"],
         samples=layout.generative_run()["profiles"],
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.train_vae.log",
+        layout.run_log("train_vae"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train_vae.tsv"
+        layout.run_bench("train_vae")
     wildcard_constraints:
         **GENERATIVE_WILDCARDS,
         dataset=layout.pattern_for(kind="expression"),
@@ -134,9 +134,9 @@ rule sample:
             },
         ),
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.sample.log",
+        layout.run_log("sample"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.sample.tsv"
+        layout.run_bench("sample")
     wildcard_constraints:
         **GENERATIVE_WILDCARDS,
         dataset=layout.pattern_for(kind="sequences"),
@@ -161,9 +161,9 @@ rule evaluate_generated:
     output:
         metrics=layout.generative_run()["metrics"],
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.evaluate_generated.log",
+        layout.run_log("evaluate_generated"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.evaluate_generated.tsv"
+        layout.run_bench("evaluate_generated")
     wildcard_constraints:
         **GENERATIVE_WILDCARDS,
         dataset=layout.pattern_for(kind="sequences"),
@@ -190,9 +190,9 @@ rule evaluate_vae:
     output:
         metrics=layout.generative_run()["metrics"],
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.evaluate_vae.log",
+        layout.run_log("evaluate_vae"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.evaluate_vae.tsv"
+        layout.run_bench("evaluate_vae")
     wildcard_constraints:
         **GENERATIVE_WILDCARDS,
         dataset=layout.pattern_for(kind="expression"),
@@ -224,9 +224,9 @@ rule generative_summary:
             labels={"dataset": "{dataset}", "table": "metrics of every run"},
         ),
     log:
-        "logs/{dataset}/generative_summary.log",
+        layout.log("generative_summary"),
     benchmark:
-        "logs/bench/{dataset}/generative_summary.tsv"
+        layout.bench("generative_summary")
     conda:
         "../envs/generative.yaml"
     threads: resource("compare", "threads")
@@ -258,9 +258,9 @@ for input_kind, names in layout.generative_figure_names_by_kind().items():
                 for name in names
             },
         log:
-            "logs/{dataset}/generative_plot.log",
+            layout.log("generative_plot"),
         benchmark:
-            "logs/bench/{dataset}/generative_plot.tsv"
+            layout.bench("generative_plot")
         wildcard_constraints:
             dataset=layout.generative_pattern_for(input_kind),
         conda:

@@ -7,9 +7,9 @@ rule report:
     output:
         html=layout.report(),
     log:
-        "logs/report.log",
+        layout.workflow_log("report"),
     benchmark:
-        "logs/bench/report.tsv"
+        layout.workflow_bench("report")
     conda:
         "../envs/report.yaml"
     threads: resource("report", "threads")

@@ -20,9 +20,9 @@ rule train:
         run=layout.run()["run"],
         predictions=layout.run()["predictions"],
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.train.log",
+        layout.run_log("train"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.train.tsv"
+        layout.run_bench("train")
     wildcard_constraints:
         model=layout.model_pattern(),
         unit=UNIT_PATTERN,
@@ -49,9 +49,9 @@ rule baseline:
         predictions=layout.run()["predictions"],
         run=layout.run()["run"],
     log:
-        "logs/{dataset}/{model}/{unit}-s{seed}.baseline.log",
+        layout.run_log("baseline"),
     benchmark:
-        "logs/bench/{dataset}/{model}/{unit}-s{seed}.baseline.tsv"
+        layout.run_bench("baseline")
     wildcard_constraints:
         model=layout.baseline_pattern(),
         unit=UNIT_PATTERN,

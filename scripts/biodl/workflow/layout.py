@@ -17,6 +17,12 @@ from biodl.vocabulary import INPUT_KINDS
 from biodl.workflow.config import resolve_config
 
 NEVER_MATCHES = "(?!x)x"
+LOGS = "logs"  # every rule's log; its benchmark: file goes under logs/bench/ by the same path
+
+
+def benchmark_of(log: str) -> str:
+    """The ``benchmark:`` file that goes with the log file ``log``."""
+    return f"{LOGS}/bench/{log.removeprefix(LOGS + '/').removesuffix('.log')}.tsv"
 
 
 def exact_names(names: Iterable[str]) -> str:
@@ -120,12 +126,28 @@ class Layout:
         }
 
     def log(self, stage: str, dataset: str = "{dataset}", unit: str | None = None) -> str:
-        """Log file of a rule."""
-        return f"logs/{dataset}/{stage}{'.' + unit if unit else ''}.log"
+        """Log file of a rule of one dataset (and split unit)."""
+        return f"{LOGS}/{dataset}/{stage}{'.' + unit if unit else ''}.log"
 
     def bench(self, stage: str, dataset: str = "{dataset}", unit: str | None = None) -> str:
-        """``benchmark:`` file of a rule."""
-        return f"logs/bench/{dataset}/{stage}{'.' + unit if unit else ''}.tsv"
+        """``benchmark:`` file of a rule of one dataset (and split unit)."""
+        return benchmark_of(self.log(stage, dataset, unit))
+
+    def run_log(self, stage: str) -> str:
+        """Log file pattern of a rule of one run (training, baseline, sampling, its evaluation)."""
+        return f"{LOGS}/{RUN_FOLDER}.{stage}.log"
+
+    def run_bench(self, stage: str) -> str:
+        """``benchmark:`` file pattern of a rule of one run."""
+        return benchmark_of(self.run_log(stage))
+
+    def workflow_log(self, stage: str) -> str:
+        """Log file of a rule over the whole workflow (check, report)."""
+        return f"{LOGS}/{stage}.log"
+
+    def workflow_bench(self, stage: str) -> str:
+        """``benchmark:`` file of a rule over the whole workflow."""
+        return benchmark_of(self.workflow_log(stage))
 
     def models_for(self, dataset: str) -> list[str]:
         """Model names that train on ``dataset``: listed there, or able to (when no list is given)."""
