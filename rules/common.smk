@@ -72,24 +72,11 @@ def timecourse_inputs(wildcards):
 
 
 def split_inputs(wildcards):
-    settings = dataset_config(wildcards)
-    files = layout.ingest(settings["kind"], wildcards.dataset)
-    inputs = {"ids": files["ids"]}
-    if settings["kind"] == "sequences":
-        inputs["tokens"] = files["tokens"]
-    if settings["kind"] == "timecourse":
-        inputs["times"] = files["times"]
-    if settings["kind"] == "expression":
-        # the leakage audit compares the samples' profiles across partitions
-        inputs["matrix"] = files["matrix"]
-    if layout.has_homology(wildcards.dataset):
-        inputs["homology"] = layout.homology(wildcards.dataset)
-    return inputs
+    return layout.split_inputs(wildcards.dataset)
 
 
 def homology_inputs(wildcards):
-    files = layout.ingest("sequences", wildcards.dataset)
-    return {"ids": files["ids"], "tokens": files["tokens"]}
+    return layout.homology_inputs(wildcards.dataset)
 
 
 UNIT_PATTERN = r"holdout|(?:r\d+)?fold\d+"
@@ -175,22 +162,7 @@ def report_inputs(wildcards):
 
 def generative_data(wildcards):
     """Ingest and split files a generative run of a dataset reads."""
-    settings = dataset_config(wildcards)
-    ingest = layout.ingest(settings["kind"], wildcards.dataset)
-    inputs = {"ids": ingest["ids"], "split": layout.split(wildcards.dataset)["split"]}
-    if settings["kind"] == "sequences":
-        inputs["tokens"] = ingest["tokens"]
-    else:
-        inputs["features"] = layout.features(
-            settings["kind"], wildcards.dataset, wildcards.unit
-        )["features"]
-        inputs["genes"] = layout.features(
-            settings["kind"], wildcards.dataset, wildcards.unit
-        )["genes"]
-        if vae_likelihood(config, wildcards.model) == "negative_binomial":
-            inputs["counts"] = ingest["matrix"]  # every gene, as counts
-            inputs["genes"] = ingest["genes"]
-    return inputs
+    return layout.generative_inputs(wildcards.dataset, wildcards.unit, wildcards.model)
 
 
 def generated_inputs(wildcards):

@@ -369,6 +369,37 @@ class Layout:
         names = [name for name in self.generative_datasets() if self.input_kind(name) == input_kind]
         return exact_names(names)
 
+    def split_inputs(self, dataset: str) -> dict[str, str]:
+        """Files the split job of ``dataset`` reads: ids, and what the checks and the audit compare."""
+        kind = self.config["datasets"][dataset]["kind"]
+        ingest = self.ingest(kind, dataset)
+        inputs = {"ids": ingest["ids"]}
+        # tokens for homology groups and the audit, times for a split by time, profiles for the audit
+        extra = {"sequences": "tokens", "timecourse": "times", "expression": "matrix"}[kind]
+        inputs[extra] = ingest[extra]
+        if self.has_homology(dataset):
+            inputs["homology"] = self.homology(dataset)
+        return inputs
+
+    def homology_inputs(self, dataset: str) -> dict[str, str]:
+        """Files the homology job of a sequence dataset reads."""
+        ingest = self.ingest("sequences", dataset)
+        return {"ids": ingest["ids"], "tokens": ingest["tokens"]}
+
+    def generative_inputs(self, dataset: str, unit: str, model: str) -> dict[str, str]:
+        """Ingest, split and feature files a generative run of ``model`` on ``dataset`` reads."""
+        kind = self.config["datasets"][dataset]["kind"]
+        ingest = self.ingest(kind, dataset)
+        inputs = {"ids": ingest["ids"], "split": self.split(dataset)["split"]}
+        if kind == "sequences":
+            inputs["tokens"] = ingest["tokens"]
+            return inputs
+        features = self.features(kind, dataset, unit)
+        inputs["features"], inputs["genes"] = features["features"], features["genes"]
+        if vae_likelihood(self.config, model) == "negative_binomial":
+            inputs["counts"], inputs["genes"] = ingest["matrix"], ingest["genes"]  # every gene, as counts
+        return inputs
+
     def training_inputs(self, dataset: str, unit: str) -> dict[str, str]:
         """Files a training or prediction job of ``dataset`` reads."""
         settings = self.config["datasets"][dataset]
