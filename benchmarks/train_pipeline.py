@@ -271,7 +271,13 @@ def load(files: dict[str, Path]) -> object:
     from biodl.train.loaders import load_items
 
     return load_items(
-        "sequences", "binary", files, files["tokens"], files["split"], "holdout", balance_classes=False
+        "sequences",
+        "binary",
+        files,
+        inputs_path=files["tokens"],
+        split_path=files["split"],
+        unit="holdout",
+        balance_classes=False,
     )
 
 
@@ -345,10 +351,10 @@ def run_train(setup: Setup, files: dict[str, Path]) -> dict:
         training.train(
             data,
             "cnn",
-            setup.hparams,
-            settings,
-            SEED,
-            1,
+            hparams=setup.hparams,
+            training=settings,
+            seed=SEED,
+            threads=1,
             model_path=out / "model.keras",
             history_path=out / "history.tsv",
             run_path=out / "run.json",

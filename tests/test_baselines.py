@@ -116,7 +116,12 @@ def test_window_logistic_learns_residue_classes(tmp_path):
     pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
     files = {"ids": folder / "ids.tsv", "meta": folder / "meta.json", "positions": folder / "positions.npy"}
     data = load_items(
-        "sequences", "per_position", files, folder / "tokens.npy", folder / "split.tsv", "holdout"
+        "sequences",
+        "per_position",
+        files,
+        inputs_path=folder / "tokens.npy",
+        split_path=folder / "split.tsv",
+        unit="holdout",
     )
     fitted = fit_baseline("window_logistic", data, 1, 1, {"window": 2})
     test_positions = positions[partition == "test"]
@@ -141,7 +146,15 @@ def forecasting_data(folder, n_times: int = 200):
         folder / "split.tsv", sep="\t", index=False
     )
     files = {"ids": folder / "ids.tsv", "times": folder / "times.tsv", "genes": folder / "genes.tsv"}
-    return load_windows(files, folder / "values.npy", folder / "split.tsv", "holdout", "time", 10, 3), values
+    return load_windows(
+        files,
+        folder / "values.npy",
+        split_path=folder / "split.tsv",
+        unit="holdout",
+        split_by="time",
+        lookback=10,
+        horizon=3,
+    ), values
 
 
 def test_forecast_baselines(tmp_path):
@@ -164,7 +177,17 @@ def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
     outputs = []
     for attempt in ("a", "b"):
         out = {"predictions": tmp_path / attempt / "predictions.tsv", "run": tmp_path / attempt / "run.json"}
-        baseline_run(inputs, out, "holdout", 1, 1, "sequences", "binary", "logistic", {})
+        baseline_run(
+            files=inputs,
+            outputs=out,
+            unit="holdout",
+            seed=1,
+            threads=1,
+            kind="sequences",
+            task="binary",
+            method="logistic",
+            hparams={},
+        )
         outputs.append((out["predictions"].read_bytes(), out["run"].read_bytes()))
     assert outputs[0] == outputs[1]
     table = pd.read_csv(tmp_path / "a" / "predictions.tsv", sep="\t")
@@ -181,7 +204,14 @@ def test_univariate_windows_are_the_genes_of_the_multivariate_ones(tmp_path):
     multivariate, _ = forecasting_data(tmp_path)
     files = {"ids": tmp_path / "ids.tsv", "times": tmp_path / "times.tsv", "genes": tmp_path / "genes.tsv"}
     univariate = load_windows(
-        files, tmp_path / "values.npy", tmp_path / "split.tsv", "holdout", "time", 10, 3, univariate=True
+        files,
+        tmp_path / "values.npy",
+        split_path=tmp_path / "split.tsv",
+        unit="holdout",
+        split_by="time",
+        lookback=10,
+        horizon=3,
+        univariate=True,
     )
     test_multi, test_uni = multivariate.partitions["test"], univariate.partitions["test"]
     assert len(test_uni) == 2 * len(test_multi) and univariate.spec.shape == (10, 1)
@@ -213,7 +243,9 @@ def test_shuffled_label_control_is_at_chance_over_the_units_of_a_class_sorted_fi
     fold_table(pd.Series(sorted_ids), assignments).to_csv(files["split"], sep="\t", index=False)
     rows = []
     for unit in unit_names(5, 3):
-        data = load_items("sequences", "binary", files, files["tokens"], files["split"], unit)
+        data = load_items(
+            "sequences", "binary", files, inputs_path=files["tokens"], split_path=files["split"], unit=unit
+        )
         fitted = fit_baseline("shuffled_labels", data, 1, 1, {}, LETTERS, unit)
         rows.append({"unit": unit, "seed": 1, "value": binary_auc(fitted, data)})
     tidy = pd.DataFrame(rows).assign(model="shuffled", role="control", metric="roc_auc", ci_low=0, ci_high=1)

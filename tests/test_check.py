@@ -18,9 +18,9 @@ def sequence_dataset(folder, **options):
     names = {"ids": "ids.tsv", "tokens": "tokens.npy", "lengths": "lengths.npy", "kmers": "kmers.npz"}
     files = {key: folder / name for key, name in {**names, "meta": "meta.json"}.items()}
     ingest_sequences(
-        write(folder / "in.fa", FASTA),
-        write(folder / "labels.tsv", LABELS),
-        files,
+        fasta=write(folder / "in.fa", FASTA),
+        labels=write(folder / "labels.tsv", LABELS),
+        outputs=files,
         alphabet="dna",
         task="binary",
         label_columns=["label"],
@@ -36,9 +36,9 @@ def expression_dataset(folder):
     folder.mkdir()
     files = {key: folder / f"{key}.x" for key in ("ids", "matrix", "genes", "meta")}
     ingest_expression(
-        write(folder / "m.tsv", MATRIX),
-        write(folder / "s.tsv", SHEET),
-        files,
+        matrix=write(folder / "m.tsv", MATRIX),
+        samples=write(folder / "s.tsv", SHEET),
+        outputs=files,
         task="binary",
         label_columns=["label"],
         missing="drop_genes",

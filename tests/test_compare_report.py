@@ -76,7 +76,15 @@ def compare(folder, files):
     ids = [f"i{k}" for k in range(300)]
     pd.DataFrame({"id": ids, "partition": "test"}).to_csv(folder / "split.tsv", sep="\t", index=False)
     compare_files["split"] = folder / "split.tsv"
-    compare_dataset(compare_files, outputs, "binary", BASELINES, ["shuffled"], seed=0, resamples=500)
+    compare_dataset(
+        files=compare_files,
+        outputs=outputs,
+        task="binary",
+        baselines=BASELINES,
+        controls=["shuffled"],
+        seed=0,
+        resamples=500,
+    )
     return {name: pd.read_csv(path, sep="\t") for name, path in outputs.items()}, outputs
 
 

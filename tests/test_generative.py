@@ -51,7 +51,11 @@ def dna_files(
     pd.DataFrame({"id": ids, "length": length}).to_csv(folder / "ids.tsv", sep="\t", index=False)
     save_array(folder / "tokens.npy", tokens)
     save_json(folder / "meta.json", {"vocabulary": "ACGT"})
-    return {"tokens": folder / "tokens.npy", "ids": folder / "ids.tsv", "split": write_split(folder, ids)}
+    return {
+        "tokens": folder / "tokens.npy",
+        "ids": folder / "ids.tsv",
+        "split": write_split(folder, ids),
+    }
 
 
 def expression_files(folder: Path, n: int = 150, genes: int = 40, seed: int = 0) -> dict:
@@ -99,7 +103,17 @@ def vae_outputs(folder: Path, samples: str = "samples.tsv") -> dict:
 def train_gan(data: dict, folder: Path, epochs: int, seed: int = 1) -> dict:
     outputs = gan_outputs(folder)
     training = {"epochs": epochs, "batch_size": 32, "learning_rate": 1e-3}
-    train_gan_run(data["tokens"], data["ids"], data["split"], "holdout", seed, 1, TINY_GAN, training, outputs)
+    train_gan_run(
+        tokens=data["tokens"],
+        ids=data["ids"],
+        split=data["split"],
+        unit="holdout",
+        seed=seed,
+        threads=1,
+        hparams=TINY_GAN,
+        training=training,
+        outputs=outputs,
+    )
     return outputs
 
 
@@ -129,7 +143,7 @@ def test_gan_trains_and_samples_fasta(tmp_path):
     assert run["hparams"]["gp_weight"] == 10.0 and "tensorflow" in run["versions"]
     for mode in ("argmax", "sample"):
         fasta = tmp_path / f"{mode}.fa"
-        sample_run(outputs["model"], 25, 3, mode, "ACGT", fasta)
+        sample_run(model=outputs["model"], n=25, seed=3, mode=mode, vocabulary="ACGT", fasta=fasta)
         records = read_fasta_records(fasta)
         assert [name for name, _ in records] == [f"sample{i:06d}" for i in range(1, 26)]
         assert all(len(sequence) == 16 and set(sequence) <= set("ACGT") for _, sequence in records)
@@ -142,7 +156,14 @@ def test_gan_is_reproducible_and_resumes_where_it_stopped(tmp_path, caplog):
     assert whole["model"].read_bytes() == again["model"].read_bytes()
     assert whole["history"].read_bytes() == again["history"].read_bytes()
     for name, outputs in (("a", whole), ("b", again)):
-        sample_run(outputs["model"], 30, 5, "sample", "ACGT", tmp_path / f"{name}.fa")
+        sample_run(
+            model=outputs["model"],
+            n=30,
+            seed=5,
+            mode="sample",
+            vocabulary="ACGT",
+            fasta=tmp_path / f"{name}.fa",
+        )
     assert (tmp_path / "a.fa").read_bytes() == (tmp_path / "b.fa").read_bytes()
 
     parts = train_gan(data, tmp_path / "parts", epochs=2)
@@ -162,8 +183,17 @@ def test_gan_saves_the_moving_average_of_the_generator_weights(tmp_path):
     for ema in (0.0, 0.9):
         outputs = gan_outputs(tmp_path / f"ema{ema}")
         training = {"epochs": 2, "batch_size": 32, "learning_rate": 1e-3, "ema": ema}
-        files = (data["tokens"], data["ids"], data["split"])
-        train_gan_run(*files, "holdout", 1, 1, TINY_GAN, training, outputs)
+        train_gan_run(
+            tokens=data["tokens"],
+            ids=data["ids"],
+            split=data["split"],
+            unit="holdout",
+            seed=1,
+            threads=1,
+            hparams=TINY_GAN,
+            training=training,
+            outputs=outputs,
+        )
         saved = keras.models.load_model(outputs["model"]).get_weights()
         with np.load(outputs["model"].parent / "checkpoint" / runs.CHECKPOINT) as checkpoint:
             arrays = [checkpoint[f"gan.{index}"] for index in range(len(checkpoint.files) - 3)]
@@ -201,16 +231,16 @@ def train_expression_vae(
         "sample_mode": "sample",
     }
     train_vae_run(
-        "expression",
-        data["features"],
-        data["ids"],
-        data["split"],
-        "holdout",
-        2,
-        1,
-        hparams,
-        training,
-        outputs,
+        kind="expression",
+        inputs=data["features"],
+        ids=data["ids"],
+        split=data["split"],
+        unit="holdout",
+        seed=2,
+        threads=1,
+        hparams=hparams,
+        training=training,
+        outputs=outputs,
         counts=data["counts"] if counts else None,
         genes=data["genes"],
     )
@@ -268,7 +298,9 @@ def test_negative_binomial_vae_trains_on_counts(tmp_path):
     run = json.loads(outputs["run"].read_text())
     assert run["median_library_size"] > 0 and run["encoder_input"] == "values"
     with pytest.raises(InputError, match="expression VAE"):
-        sample_run(outputs["model"], 3, 0, "argmax", "ACGT", tmp_path / "no.fa")
+        sample_run(
+            model=outputs["model"], n=3, seed=0, mode="argmax", vocabulary="ACGT", fasta=tmp_path / "no.fa"
+        )
     assert not (tmp_path / "no.fa").exists()
 
 
@@ -284,7 +316,16 @@ def test_sequence_vae_reconstructs_above_chance(tmp_path):
         "sample_mode": "sample",
     }
     train_vae_run(
-        "sequences", data["tokens"], data["ids"], data["split"], "holdout", 4, 1, hparams, training, outputs
+        kind="sequences",
+        inputs=data["tokens"],
+        ids=data["ids"],
+        split=data["split"],
+        unit="holdout",
+        seed=4,
+        threads=1,
+        hparams=hparams,
+        training=training,
+        outputs=outputs,
     )
     reconstruction = pd.read_csv(outputs["reconstruction"], sep="\t")
     assert list(reconstruction.columns) == ["id", "sequence", "accuracy"] and len(reconstruction) == 200
@@ -298,7 +339,9 @@ def test_sequence_vae_reconstructs_above_chance(tmp_path):
     assert "accuracy" in history(outputs["history"]).columns
     records = read_fasta_records(outputs["samples"])
     assert len(records) == 12 and all(len(sequence) == 16 for _, sequence in records)
-    sample_run(outputs["model"], 5, 0, "argmax", "ACGT", tmp_path / "decoded.fa")
+    sample_run(
+        model=outputs["model"], n=5, seed=0, mode="argmax", vocabulary="ACGT", fasta=tmp_path / "decoded.fa"
+    )
     assert len(read_fasta_records(tmp_path / "decoded.fa")) == 5
 
 

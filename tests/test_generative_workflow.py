@@ -74,12 +74,12 @@ def expression_run(tmp_path, latent_values, reconstructed, truth, labels, partit
 def evaluate_expression_run(tmp_path, label_column, **options):
     """evaluate_vae_run on the files written by :func:`expression_run`."""
     return evaluate_vae_run(
-        tmp_path / "latent.tsv",
-        tmp_path / "reconstruction.tsv",
-        tmp_path / "truth.npy",
-        tmp_path / "ids.tsv",
-        label_column,
-        tmp_path / "metrics.json",
+        latent=tmp_path / "latent.tsv",
+        reconstruction=tmp_path / "reconstruction.tsv",
+        truth=tmp_path / "truth.npy",
+        ids=tmp_path / "ids.tsv",
+        label_column=label_column,
+        output=tmp_path / "metrics.json",
         seed=0,
         **options,
     )

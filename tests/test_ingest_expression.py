@@ -25,9 +25,9 @@ def run(tmp_path, matrix=MATRIX, sheet=SHEET, name="matrix.tsv", **options):
     sheet_path = write(tmp_path / "samples.tsv", sheet) if sheet is not None else None
     files = outputs(tmp_path)
     ingest_expression(
-        matrix_path,
-        sheet_path,
-        files,
+        matrix=matrix_path,
+        samples=sheet_path,
+        outputs=files,
         task="binary",
         label_columns=["label"],
         group_column="patient",

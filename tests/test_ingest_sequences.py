@@ -34,7 +34,7 @@ def run(tmp_path, fasta=FASTA, labels=LABELS, **options):
     labels_path = write(tmp_path / "labels.tsv", labels) if labels is not None else None
     files = outputs(tmp_path, options.get("task") == "per_position")
     arguments = {"alphabet": "dna", "task": "binary", "label_columns": ["label"], **options}
-    ingest_sequences(fasta_path, labels_path, files, **arguments)
+    ingest_sequences(fasta=fasta_path, labels=labels_path, outputs=files, **arguments)
     return files, fasta_path, labels_path
 
 

@@ -39,7 +39,9 @@ def run(tmp_path, rows, sheet=None, task="forecasting", **options):
     values = write(tmp_path / "tc.tsv", "\n".join(rows) + "\n")
     sheet_path = write(tmp_path / "series.tsv", sheet) if sheet else None
     files = outputs(tmp_path)
-    ingest_timecourse(values, sheet_path, files, task=task, label_columns=["label"], **options)
+    ingest_timecourse(
+        values=values, series=sheet_path, outputs=files, task=task, label_columns=["label"], **options
+    )
     return files
 
 

@@ -31,13 +31,20 @@ def expression_outputs(tmp_path):
 def ingest_dna(tmp_path, fasta_path, labels_path, **options):
     files = sequence_outputs(tmp_path)
     arguments = {"alphabet": "dna", "task": "binary", "label_columns": ["label"], **options}
-    ingest_sequences(fasta_path, labels_path, files, **arguments)
+    ingest_sequences(fasta=fasta_path, labels=labels_path, outputs=files, **arguments)
     return files
 
 
 def ingest_matrix(tmp_path, matrix_path, sheet_path):
     files = expression_outputs(tmp_path)
-    ingest_expression(matrix_path, sheet_path, files, task="binary", label_columns=["label"], values="log")
+    ingest_expression(
+        matrix=matrix_path,
+        samples=sheet_path,
+        outputs=files,
+        task="binary",
+        label_columns=["label"],
+        values="log",
+    )
     return files
 
 

@@ -39,15 +39,21 @@ def expression_features(folder, values: np.ndarray, tag: str, partition: np.ndar
     save_array(folder / f"m{tag}.npy", values)
     out = {k: folder / f"{k}{tag}" for k in ("f.npy", "g.tsv", "p.json")}
     write_expression_features(
-        folder / f"m{tag}.npy",
-        folder / "genes.tsv",
-        folder / "ids.tsv",
-        folder / "split.tsv",
-        "holdout",
-        out["f.npy"],
-        out["g.tsv"],
-        out["p.json"],
-        {"library_size": True, "target_sum": None, "log1p": True, "top_genes": top_genes, "zscore": True},
+        matrix_path=folder / f"m{tag}.npy",
+        genes_path=folder / "genes.tsv",
+        index_path=folder / "ids.tsv",
+        split_path=folder / "split.tsv",
+        unit="holdout",
+        features_path=out["f.npy"],
+        genes_out=out["g.tsv"],
+        params_path=out["p.json"],
+        settings={
+            "library_size": True,
+            "target_sum": None,
+            "log1p": True,
+            "top_genes": top_genes,
+            "zscore": True,
+        },
     )
     return np.load(out["f.npy"]), json.loads(out["p.json"].read_text())
 
@@ -97,14 +103,14 @@ def test_timecourse_zscore_uses_only_the_training_time_range(tmp_path):
         tmp_path / "split.tsv", sep="\t", index=False
     )
     write_timecourse_features(
-        tmp_path / "v.npy",
-        tmp_path / "ids.tsv",
-        tmp_path / "times.tsv",
-        tmp_path / "split.tsv",
-        "holdout",
-        tmp_path / "f.npy",
-        tmp_path / "p.json",
-        "time",
+        values_path=tmp_path / "v.npy",
+        index_path=tmp_path / "ids.tsv",
+        times_path=tmp_path / "times.tsv",
+        split_path=tmp_path / "split.tsv",
+        unit="holdout",
+        features_path=tmp_path / "f.npy",
+        params_path=tmp_path / "p.json",
+        split_by="time",
     )
     params = json.loads((tmp_path / "p.json").read_text())
     train = values[:, :6].reshape(-1, 3)

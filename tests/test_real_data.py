@@ -70,10 +70,21 @@ def test_yeast_missing_values_are_interpolated_only_when_asked(tmp_path):
     outputs = {name: tmp_path / f"{name}.out" for name in ("ids", "values", "times", "genes", "meta")}
     values, series = REAL / "yeast/alpha.tsv.gz", REAL / "yeast/alpha.series.tsv"
     with pytest.raises(InputError) as error:
-        ingest_timecourse(values, series, outputs, "series_classification", label_columns=["phase"])
+        ingest_timecourse(
+            values=values,
+            series=series,
+            outputs=outputs,
+            task="series_classification",
+            label_columns=["phase"],
+        )
     assert str(error.value) == f"{values}: record 'YAL067C' (line 59): column 'value' value '' is missing"
     ingest_timecourse(
-        values, series, outputs, "series_classification", label_columns=["phase"], missing="interpolate"
+        values=values,
+        series=series,
+        outputs=outputs,
+        task="series_classification",
+        label_columns=["phase"],
+        missing="interpolate",
     )
     meta = json.loads(outputs["meta"].read_text())
     assert (

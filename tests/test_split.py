@@ -61,17 +61,17 @@ def run_split(
             save_array(arrays[name], values)
     paths = {name: tmp_path / f"{name}.out" for name in ("split", "balance", "report")}
     write_split(
-        index_path,
-        paths["split"],
-        paths["balance"],
-        paths["report"],
-        task,
-        list(columns),
-        {**SETTINGS, **settings},
-        "labels.tsv",
-        arrays.get("tokens"),
-        "ACGT",
-        4,
+        index_path=index_path,
+        split_path=paths["split"],
+        balance_path=paths["balance"],
+        report_path=paths["report"],
+        task=task,
+        label_columns=list(columns),
+        settings={**SETTINGS, **settings},
+        source="labels.tsv",
+        tokens_path=arrays.get("tokens"),
+        vocabulary="ACGT",
+        alphabet_size=4,
         homology_path=homology_path,
         matrix_path=arrays.get("matrix"),
     )
@@ -280,14 +280,14 @@ def test_time_split_file(tmp_path):
     index.to_csv(tmp_path / "ids.tsv", sep="\t", index=False)
     out = {name: tmp_path / f"{name}.out" for name in ("split", "balance", "report")}
     write_split(
-        tmp_path / "ids.tsv",
-        out["split"],
-        out["balance"],
-        out["report"],
-        "forecasting",
-        [],
-        {**SETTINGS, "by": "time", "valid": 0.1, "test": 0.2},
-        "tc.tsv",
+        index_path=tmp_path / "ids.tsv",
+        split_path=out["split"],
+        balance_path=out["balance"],
+        report_path=out["report"],
+        task="forecasting",
+        label_columns=[],
+        settings={**SETTINGS, "by": "time", "valid": 0.1, "test": 0.2},
+        source="tc.tsv",
         times_path=times,
         windows={"lookback": 5, "horizon": 1},
     )
@@ -368,15 +368,15 @@ def test_class_size_and_group_count_checks_run_before_any_alignment(tmp_path, mo
     message = "class 'rare' of column 'label' has 2 records; a stratified train/valid/test split needs"
     with pytest.raises(InputError, match=message):
         write_homology(
-            tmp_path / "ids.tsv",
-            tmp_path / "tokens.npy",
-            tmp_path / "homology.npz",
-            "binary",
-            ["label"],
-            {**SETTINGS, **homology},
-            "labels.tsv",
-            "ACGT",
-            4,
+            index_path=tmp_path / "ids.tsv",
+            tokens_path=tmp_path / "tokens.npy",
+            homology_path=tmp_path / "homology.npz",
+            task="binary",
+            label_columns=["label"],
+            settings={**SETTINGS, **homology},
+            source="labels.tsv",
+            vocabulary="ACGT",
+            alphabet_size=4,
         )
     assert not (tmp_path / "homology.npz").exists()
     with pytest.raises(InputError, match=message):

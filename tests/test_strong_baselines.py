@@ -119,7 +119,14 @@ def regression_dataset(folder, n: int = 500, length: int = 20) -> dict:
 
 def test_onehot_ridge_recovers_a_positional_target_and_equals_scikit_learn(tmp_path):
     files = regression_dataset(tmp_path)
-    data = load_items("sequences", "regression", files, files["tokens"], files["split"], "holdout")
+    data = load_items(
+        "sequences",
+        "regression",
+        files,
+        inputs_path=files["tokens"],
+        split_path=files["split"],
+        unit="holdout",
+    )
     fitted = fit_baseline("onehot_ridge", data, 1, 1, {}, DNA)
     assert r2_score(truth_of(data).ravel(), fitted.scores.ravel()) > 0.9
     expected = direct(
@@ -218,7 +225,14 @@ def test_boosted_trees_learn_residue_classes_from_windows(tmp_path):
     positions = np.where((tokens <= 10) & (left <= 10) & (left > 0), 1, 2).astype(np.uint8)
     meta = {"position_classes": "HC", "vocabulary": "ACDEFGHIKLMNPQRSTVWY"}
     files = item_dataset(tmp_path, {}, meta, {"tokens": tokens, "positions": positions})
-    data = load_items("sequences", "per_position", files, files["tokens"], files["split"], "holdout")
+    data = load_items(
+        "sequences",
+        "per_position",
+        files,
+        inputs_path=files["tokens"],
+        split_path=files["split"],
+        unit="holdout",
+    )
     fitted = fit_baseline("boosted_trees", data, 1, 1, {"window": 2, "max_iter": 60})
     partition = PARTITION_CYCLE[np.arange(n) % 10]
     truth = positions[partition == "test"]
@@ -240,7 +254,14 @@ def vector_dataset(folder, n: int = 240, genes: int = 60) -> dict:
 
 def test_elastic_net_selects_the_informative_genes_and_equals_scikit_learn(tmp_path):
     files = vector_dataset(tmp_path)
-    data = load_items("expression", "binary", files, files["features"], files["split"], "holdout")
+    data = load_items(
+        "expression",
+        "binary",
+        files,
+        inputs_path=files["features"],
+        split_path=files["split"],
+        unit="holdout",
+    )
     fitted = fit_baseline("elastic_net", data, 1, 1, {})
     assert auc(fitted, data) > 0.9
     assert set(fitted.chosen) == {"C", "l1_ratio"}
@@ -278,7 +299,12 @@ def phase_dataset(folder, n: int = 300, times: int = 20) -> dict:
 def test_raw_series_baselines_see_the_timing_that_summaries_lose(tmp_path, method):
     files = phase_dataset(tmp_path)
     data = load_items(
-        "timecourse", "series_classification", files, files["values"], files["split"], "holdout"
+        "timecourse",
+        "series_classification",
+        files,
+        inputs_path=files["values"],
+        split_path=files["split"],
+        unit="holdout",
     )
     hparams = (
         {"n_estimators": 100}
@@ -301,7 +327,14 @@ def test_raw_series_baselines_see_the_timing_that_summaries_lose(tmp_path, metho
 def test_boosted_trees_split_a_small_cohort(tmp_path):
     """With scikit-learn's 20-row leaves, 24 training samples could not be split: a constant, AUC 0.5."""
     files = vector_dataset(tmp_path, n=40, genes=200)
-    data = load_items("expression", "binary", files, files["features"], files["split"], "holdout")
+    data = load_items(
+        "expression",
+        "binary",
+        files,
+        inputs_path=files["features"],
+        split_path=files["split"],
+        unit="holdout",
+    )
     fitted = fit_baseline("boosted_trees", data, 1, 1, {"max_iter": 50})
     assert np.ptp(fitted.scores) > 0.1
     assert auc(fitted, data) > 0.8
@@ -319,6 +352,13 @@ def test_the_leaf_size_rule_of_the_boosted_trees_leaves_the_random_forest_alone(
 
     monkeypatch.setattr(sklearn.ensemble, "RandomForestClassifier", recording)
     files = vector_dataset(tmp_path, n=40, genes=20)
-    data = load_items("expression", "binary", files, files["features"], files["split"], "holdout")
+    data = load_items(
+        "expression",
+        "binary",
+        files,
+        inputs_path=files["features"],
+        split_path=files["split"],
+        unit="holdout",
+    )
     fit_baseline("random_forest", data, 1, 1, {"n_estimators": 10})
     assert seen["min_samples_leaf"] == 1

@@ -70,7 +70,9 @@ def motif_dataset(
 
 
 def load(files: dict, task: str = "binary"):
-    return load_items("sequences", task, files, files["tokens"], files["split"], "holdout")
+    return load_items(
+        "sequences", task, files, inputs_path=files["tokens"], split_path=files["split"], unit="holdout"
+    )
 
 
 def run_paths(folder: Path) -> dict:
@@ -127,10 +129,10 @@ def test_cnn_beats_chance_and_writes_the_prediction_format(tmp_path, caplog):
         train(
             data,
             "cnn",
-            {"filters": 16, "kernel_size": 5},
-            {"epochs": 8, "learning_rate": 0.01},
-            1,
-            1,
+            hparams={"filters": 16, "kernel_size": 5},
+            training={"epochs": 8, "learning_rate": 0.01},
+            seed=1,
+            threads=1,
             **run_paths(out),
         )
     epochs = [record.getMessage() for record in caplog.records if record.getMessage().startswith("epoch ")]
@@ -156,7 +158,15 @@ def test_flattened_cnn_tells_where_a_motif_lies_and_the_global_max_cnn_cannot(tm
     for pooling in ("max", "flatten"):
         out = tmp_path / pooling
         hparams = {"filters": 16, "kernel_size": 5, "pooling": pooling}
-        train(data, "cnn", hparams, {"epochs": 8, "learning_rate": 0.01}, 1, 1, **run_paths(out))
+        train(
+            data,
+            "cnn",
+            hparams=hparams,
+            training={"epochs": 8, "learning_rate": 0.01},
+            seed=1,
+            threads=1,
+            **run_paths(out),
+        )
         predictions = predict_partition(keras.models.load_model(out / "model.keras"), data)
         auc[pooling] = roc_auc_score(predictions["truth"] == "yes", predictions["score:yes"])
     assert auc["flatten"] > 0.95
@@ -179,7 +189,7 @@ def test_sequence_families_beat_chance_on_a_planted_motif(tmp_path, family, rate
     data = load(motif_dataset(tmp_path / "data", n=n, length=30))
     out = tmp_path / "run"
     settings = {"epochs": epochs, "learning_rate": rate, "patience": 8}
-    train(data, family, {}, settings, 1, 1, **run_paths(out))
+    train(data, family, hparams={}, training=settings, seed=1, threads=1, **run_paths(out))
     predictions = predict_partition(keras.models.load_model(out / "model.keras"), data)
     assert roc_auc_score(predictions["truth"] == "yes", predictions["score:yes"]) > 0.8
 
@@ -209,7 +219,15 @@ def test_recurrent_models_mask_only_padded_inputs_and_train_alike_without_the_ma
     assert unpadded.spec.padded is False
     scores = []
     for name, data in (("masked", padded), ("unmasked", unpadded)):
-        train(data, "birnn", {}, {"epochs": 2, "learning_rate": 0.01}, 1, 1, **run_paths(tmp_path / name))
+        train(
+            data,
+            "birnn",
+            hparams={},
+            training={"epochs": 2, "learning_rate": 0.01},
+            seed=1,
+            threads=1,
+            **run_paths(tmp_path / name),
+        )
         model = keras.models.load_model(tmp_path / name / "model.keras")
         assert ("mask_padding" in [layer.name for layer in model.layers]) == data.spec.padded
         scores.append(predict_partition(model, data)["score:yes"].to_numpy())
@@ -237,10 +255,23 @@ def test_mlp_beats_chance_on_expression_with_class_signal(tmp_path):
     pd.DataFrame({"id": ids, "partition": partition}).to_csv(folder / "split.tsv", sep="\t", index=False)
     files = {"ids": folder / "ids.tsv", "meta": folder / "meta.json"}
     data = load_items(
-        "expression", "multiclass", files, folder / "features.npy", folder / "split.tsv", "holdout"
+        "expression",
+        "multiclass",
+        files,
+        inputs_path=folder / "features.npy",
+        split_path=folder / "split.tsv",
+        unit="holdout",
     )
     settings = {"epochs": 20, "learning_rate": 0.01}
-    train(data, "mlp", {"units": [32]}, settings, 1, 1, **run_paths(tmp_path / "run"))
+    train(
+        data,
+        "mlp",
+        hparams={"units": [32]},
+        training=settings,
+        seed=1,
+        threads=1,
+        **run_paths(tmp_path / "run"),
+    )
     predictions = predict_partition(keras.models.load_model(tmp_path / "run" / "model.keras"), data)
     scores = predictions.filter(like="score:")
     predicted = scores.columns[scores.to_numpy().argmax(axis=1)].str.removeprefix("score:")
@@ -256,7 +287,15 @@ def test_same_seed_gives_identical_weights_and_predictions(tmp_path):
     settings = {"epochs": 3, "batch_size": 32}
     outputs = []
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
-        train(data, "cnn", {"filters": 8}, settings, seed, 1, **run_paths(tmp_path / name))
+        train(
+            data,
+            "cnn",
+            hparams={"filters": 8},
+            training=settings,
+            seed=seed,
+            threads=1,
+            **run_paths(tmp_path / name),
+        )
         model = keras.models.load_model(tmp_path / name / "model.keras")
         outputs.append((model.get_weights(), predict_partition(model, data)))
     for first, second in zip(outputs[0][0], outputs[1][0]):
@@ -271,9 +310,9 @@ def test_training_job_writes_the_test_predictions_of_its_saved_model(tmp_path):
     files = motif_dataset(tmp_path / "data", n=200)
     outputs = {**run_paths(tmp_path / "run"), "predictions": tmp_path / "run/predictions.tsv"}
     train_run(
-        {**files, "inputs": files["tokens"]},
-        {key.removesuffix("_path"): path for key, path in outputs.items()},
-        "holdout",
+        files={**files, "inputs": files["tokens"]},
+        outputs={key.removesuffix("_path"): path for key, path in outputs.items()},
+        unit="holdout",
         seed=3,
         threads=1,
         kind="sequences",
@@ -300,7 +339,15 @@ def test_nan_loss_stops_with_a_message_and_no_model(tmp_path):
     out = tmp_path / "run"
     message = r"loss became (nan|inf) at epoch 1, batch \d+; lower the"
     with pytest.raises(TrainingDivergedError, match=message):
-        train(data, "cnn", {"filters": 4}, {"epochs": 2, "learning_rate": 1e12}, 1, 1, **run_paths(out))
+        train(
+            data,
+            "cnn",
+            hparams={"filters": 4},
+            training={"epochs": 2, "learning_rate": 1e12},
+            seed=1,
+            threads=1,
+            **run_paths(out),
+        )
     assert not (out / "model.keras").exists()
     assert not (out / "checkpoint").exists()
 
@@ -312,10 +359,12 @@ from biodl.train.loop import train
 folder = sys.argv[1]
 files = {{k: f"{{folder}}/data/{{n}}" for k, n in [("ids", "ids.tsv"), ("meta", "meta.json"),
          ("tokens", "tokens.npy"), ("split", "split.tsv")]}}
-data = load_items("sequences", "binary", files, files["tokens"], files["split"], "holdout")
+data = load_items("sequences", "binary", files, inputs_path=files["tokens"], split_path=files["split"],
+                  unit="holdout")
 out = f"{{folder}}/{{sys.argv[2]}}"
-train(data, "cnn", {{"filters": 32}}, {{"epochs": {epochs}, "patience": 100, "batch_size": 16}}, 3, 1,
-      f"{{out}}/model.keras", f"{{out}}/history.tsv", f"{{out}}/run.json")
+train(data, "cnn", hparams={{"filters": 32}}, seed=3, threads=1,
+      training={{"epochs": {epochs}, "patience": 100, "batch_size": 16}},
+      model_path=f"{{out}}/model.keras", history_path=f"{{out}}/history.tsv", run_path=f"{{out}}/run.json")
 """
 
 

@@ -16,6 +16,7 @@ PathLike = str | os.PathLike
 
 
 def baseline_run(
+    *,
     files: dict[str, PathLike],
     outputs: dict[str, PathLike],
     unit: str,
@@ -30,7 +31,7 @@ def baseline_run(
     run_config: dict | None = None,
 ) -> None:
     """Fit one baseline on one split unit and write its test predictions and run.json."""
-    data = load_run_data(kind, task, files, unit, windows, split_by)
+    data = load_run_data(kind, task, files, unit=unit, windows=windows, split_by=split_by)
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
     letters = Letters(len(meta["kmer"]["letters"]), meta["kmer"]["k"]) if kind == "sequences" else None
     fitted = fit_baseline(method, data, seed, threads, hparams, letters, unit)

@@ -21,6 +21,7 @@ def _train_mask(index_path: Path, split_path: Path, unit: str) -> tuple[pd.DataF
 
 
 def write_expression_features(
+    *,
     matrix_path: Path,
     genes_path: Path,
     index_path: Path,
@@ -45,6 +46,7 @@ def write_expression_features(
 
 
 def write_timecourse_features(
+    *,
     values_path: Path,
     index_path: Path,
     times_path: Path,

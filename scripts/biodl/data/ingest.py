@@ -76,6 +76,7 @@ def _index_table(
 
 
 def ingest_sequences(
+    *,
     fasta: Path,
     labels: Path | None,
     outputs: dict[str, Path],
@@ -160,6 +161,7 @@ def _unique_fasta_ids(records: FastaTokens) -> None:
 
 
 def ingest_expression(
+    *,
     matrix: Path,
     samples: Path | None,
     outputs: dict[str, Path],
@@ -297,6 +299,7 @@ def _obs_sheet(
 
 
 def ingest_timecourse(
+    *,
     values: Path,
     series: Path | None,
     outputs: dict[str, Path],

@@ -170,6 +170,7 @@ def groups_across(groups: np.ndarray, unit: np.ndarray) -> int:
 
 
 def write_split(
+    *,
     index_path: Path,
     split_path: Path,
     balance_path: Path,
@@ -315,6 +316,7 @@ def _audit(
 
 
 def write_homology(
+    *,
     index_path: Path,
     tokens_path: Path,
     homology_path: Path,

@@ -214,6 +214,7 @@ def paired_comparisons(
 
 
 def compare_dataset(
+    *,
     files: dict[str, Path],
     outputs: dict[str, Path],
     task: str,

@@ -586,6 +586,7 @@ def sequence_reconstruction_report(reconstruction: str | os.PathLike, train_toke
 
 
 def evaluate_generated_run(
+    *,
     samples: str | os.PathLike,
     tokens: str | os.PathLike,
     ids: str | os.PathLike,
@@ -660,6 +661,7 @@ def transfer_knn(
 
 
 def evaluate_vae_run(
+    *,
     latent: str | os.PathLike,
     reconstruction: str | os.PathLike,
     truth: str | os.PathLike,

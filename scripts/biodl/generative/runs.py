@@ -288,6 +288,7 @@ def gan_epoch(
 
 
 def train_gan_run(
+    *,
     tokens: PathLike,
     ids: PathLike,
     split: PathLike,
@@ -400,7 +401,7 @@ def sequence_decoder(model: keras.Model, path: PathLike) -> keras.Model:
 
 
 def sample_run(
-    model: PathLike, n: int, seed: int, mode: str, vocabulary: str, fasta: PathLike, threads: int = 1
+    *, model: PathLike, n: int, seed: int, mode: str, vocabulary: str, fasta: PathLike, threads: int = 1
 ) -> None:
     """Write ``n`` sequences decoded from noise (``>sample000001`` …) by a GAN generator or a sequence VAE.
 
@@ -661,6 +662,7 @@ def expression_samples(
 
 
 def train_vae_run(
+    *,
     kind: str,
     inputs: PathLike,
     ids: PathLike,

@@ -128,6 +128,7 @@ def load_items(
     kind: str,
     task: str,
     ingest: dict[str, Path],
+    *,
     inputs_path: Path,
     split_path: Path,
     unit: str,
@@ -202,6 +203,7 @@ def forecast_windows(
 def load_windows(
     ingest: dict[str, Path],
     values_path: Path,
+    *,
     split_path: Path,
     unit: str,
     split_by: str,
@@ -280,6 +282,7 @@ def load_run_data(
     kind: str,
     task: str,
     files: dict[str, Path],
+    *,
     unit: str,
     windows: dict | None = None,
     split_by: str = "items",
@@ -290,12 +293,20 @@ def load_run_data(
         return load_windows(
             files,
             files["inputs"],
-            files["split"],
-            unit,
-            split_by,
-            windows["lookback"],
-            windows["horizon"],
-            windows["stride"],
-            windows["univariate"],
+            split_path=files["split"],
+            unit=unit,
+            split_by=split_by,
+            lookback=windows["lookback"],
+            horizon=windows["horizon"],
+            stride=windows["stride"],
+            univariate=windows["univariate"],
         )
-    return load_items(kind, task, files, files["inputs"], files["split"], unit, class_weights == "balanced")
+    return load_items(
+        kind,
+        task,
+        files,
+        inputs_path=files["inputs"],
+        split_path=files["split"],
+        unit=unit,
+        balance_classes=class_weights == "balanced",
+    )

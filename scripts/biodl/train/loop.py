@@ -257,6 +257,7 @@ def _fit(
 def train(
     data: TrainingData,
     family: str,
+    *,
     hparams: dict,
     training: dict,
     seed: int,

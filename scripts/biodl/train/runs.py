@@ -11,6 +11,7 @@ Path = str | os.PathLike
 
 
 def train_run(
+    *,
     files: dict[str, Path],
     outputs: dict[str, Path],
     unit: str,
@@ -33,18 +34,24 @@ def train_run(
     from biodl.train.loop import train
 
     data = load_run_data(
-        kind, task, files, unit, windows, split_by, training_settings(family, training)["class_weights"]
+        kind,
+        task,
+        files,
+        unit=unit,
+        windows=windows,
+        split_by=split_by,
+        class_weights=training_settings(family, training)["class_weights"],
     )
     train(
         data,
         family,
-        model_hparams(family, hparams),
-        training,
-        seed,
-        threads,
-        outputs["model"],
-        outputs["history"],
-        outputs["run"],
+        hparams=model_hparams(family, hparams),
+        training=training,
+        seed=seed,
+        threads=threads,
+        model_path=outputs["model"],
+        history_path=outputs["history"],
+        run_path=outputs["run"],
         run_config={**(run_config or {}), "unit": unit},
     )
     predict_test_partition(data, outputs["model"], outputs["predictions"])
