@@ -21,6 +21,7 @@ from biodl.errors import InputError, TrainingDivergedError  # noqa: E402
 from biodl.generative import runs  # noqa: E402
 from biodl.generative.runs import sample_run, train_gan_run, train_vae_run  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
+from biodl.train.checkpoint import CHECKPOINT  # noqa: E402
 from biodl.train.loop import configure_runtime  # noqa: E402
 
 configure_runtime(0, 1)  # one thread for every test here, fixed before TensorFlow runs an op
@@ -195,7 +196,7 @@ def test_gan_saves_the_moving_average_of_the_generator_weights(tmp_path):
             outputs=outputs,
         )
         saved = keras.models.load_model(outputs["model"]).get_weights()
-        with np.load(outputs["model"].parent / "checkpoint" / runs.CHECKPOINT) as checkpoint:
+        with np.load(outputs["model"].parent / "checkpoint" / CHECKPOINT) as checkpoint:
             arrays = [checkpoint[f"gan.{index}"] for index in range(len(checkpoint.files) - 3)]
         last, rest = arrays[: len(saved)], arrays[len(saved) :]
         if ema == 0:

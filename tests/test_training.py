@@ -25,6 +25,7 @@ from biodl.families import CAPABILITIES, supports  # noqa: E402
 from biodl.io.outputs import save_array, save_json  # noqa: E402
 from biodl.models import FAMILIES, build  # noqa: E402
 from biodl.specs import InputSpec, TaskSpec  # noqa: E402
+from biodl.train.checkpoint import saved_epoch  # noqa: E402
 from biodl.train.loaders import class_weights, forecast_windows, has_padding, load_items  # noqa: E402
 from biodl.train.loop import configure_runtime, train  # noqa: E402
 from biodl.train.predict import predict_partition  # noqa: E402
@@ -373,18 +374,18 @@ def test_killed_training_resumes_from_its_last_epoch(tmp_path):
     script = tmp_path / "train.py"
     script.write_text(RESUMABLE.format(epochs=6))
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
-    state = tmp_path / "killed" / "checkpoint" / "state.json"
+    checkpoint = tmp_path / "killed" / "checkpoint"
     process = subprocess.Popen([sys.executable, str(script), str(tmp_path), "killed"], env=env)
     deadline = time.time() + 240
     while time.time() < deadline and process.poll() is None:
-        if state.exists() and json.loads(state.read_text())["epoch"] >= 1:
+        if (saved_epoch(checkpoint) or 0) >= 1:
             process.send_signal(signal.SIGKILL)
             break
         time.sleep(0.05)
     process.wait()
     assert process.returncode == -signal.SIGKILL, "training finished before it could be killed"
     assert not (tmp_path / "killed" / "model.keras").exists()
-    killed_at = json.loads(state.read_text())["epoch"]
+    killed_at = saved_epoch(checkpoint)
     subprocess.run([sys.executable, str(script), str(tmp_path), "killed"], env=env, check=True)
     run = json.loads((tmp_path / "killed" / "run.json").read_text())
     assert run["resumed_from_epoch"] == killed_at + 2

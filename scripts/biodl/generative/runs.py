@@ -3,9 +3,10 @@
 Every function writes its outputs all or nothing; the same inputs, seed and
 threads give byte-identical files.
 
-Resume: after every epoch the whole state of a run (weights and optimizer
-states of every network, the history so far, the epoch and, for a VAE, the
-early-stopping state and the best weights) is written atomically to
+Resume (:mod:`biodl.train.checkpoint`, as for the supervised runs): after
+every epoch the whole state of a run (weights and optimizer states of every
+network, the history so far, the epoch and, for a VAE, the early-stopping state
+and the best weights) is written atomically to
 ``<model dir>/checkpoint/state.npz``. A rerun with the same data,
 hyper-parameters, training settings and seed continues after the last saved
 epoch, with the batches and noise the uninterrupted run would have drawn. The
@@ -73,9 +74,17 @@ from biodl.generative.vae import (
     build_sequence_vae,
     kl_weight,
 )
-from biodl.io.outputs import all_or_nothing, save_json, save_reproducible_keras, save_table
+from biodl.io.outputs import all_or_nothing, save_json, save_table
 from biodl.progress import EpochClock
 from biodl.train.batches import Batches
+from biodl.train.checkpoint import (
+    fingerprint,
+    load_checkpoint,
+    save_checkpoint,
+    save_keras,
+    snapshot,
+    write_history,
+)
 from biodl.train.loaders import Partition
 from biodl.train.loop import NanGuard, configure_runtime, software_versions
 
@@ -87,7 +96,6 @@ VAE_TRAINING_DEFAULTS = TRAINING_DEFAULTS["vae"]
 SAMPLE_SETTINGS = ("n_samples", "sample_mode")  # how many samples a VAE writes and how (config: samples)
 OUTPUT_SETTINGS = ("epochs", "n_samples", "sample_mode")  # settings that leave the training steps unchanged
 SAMPLE_MODES = ("argmax", "sample")
-CHECKPOINT = "state.npz"
 CHUNK = 1024
 
 
@@ -121,11 +129,6 @@ def text_digest(values: list[str]) -> str:
     return hashlib.blake2b("\n".join(values).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def fingerprint(*parts: object) -> str:
-    """Settings that a checkpoint must share with a run to be resumed."""
-    return json.dumps(parts, sort_keys=True, default=str)
-
-
 def training_steps(settings: dict) -> dict:
     """The training settings that change what the steps compute."""
     return {key: value for key, value in settings.items() if key not in OUTPUT_SETTINGS}
@@ -155,65 +158,6 @@ def check_finite(values: dict[str, float], epoch: int, advice: str) -> None:
     if broken:
         shown = ", ".join(f"{name} {value}" for name, value in broken.items())
         raise TrainingDivergedError(f"training diverged at epoch {epoch + 1} ({shown}); {advice}")
-
-
-# ---------------------------------------------------------------- checkpoints and history
-
-
-def save_checkpoint(
-    folder: Path, groups: dict[str, list], columns: list[str], history: list, state: dict
-) -> None:
-    """Write variables, history and state to one file, replacing the previous one atomically."""
-    arrays = {
-        f"{group}.{index}": np.asarray(keras.ops.convert_to_numpy(value))
-        for group, values in groups.items()
-        for index, value in enumerate(values)
-    }
-    arrays["history"] = np.asarray(history, dtype=np.float64).reshape(len(history), len(columns))
-    arrays["columns"] = np.asarray(columns)
-    arrays["state"] = np.asarray(json.dumps(state, sort_keys=True))
-    temporary = folder / f"{CHECKPOINT}.tmp"
-    with open(temporary, "wb") as handle:
-        np.savez(handle, **arrays)
-    os.replace(temporary, folder / CHECKPOINT)
-
-
-def load_checkpoint(folder: Path, run_fingerprint: str, epochs: int) -> dict | None:
-    """The saved run with this fingerprint and fewer than ``epochs`` epochs; else None (clean folder)."""
-    path = folder / CHECKPOINT
-    if path.exists():
-        with np.load(path) as saved:
-            state = json.loads(saved["state"].item())
-            if state.get("fingerprint") == run_fingerprint and state["epoch"] < epochs:
-                arrays = {name: saved[name] for name in saved.files}
-                return {"state": state, "history": arrays["history"].tolist(), "arrays": arrays}
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return None
-
-
-def restore(variables: list, arrays: dict, group: str) -> None:
-    """Assign saved values to variables in order."""
-    saved = sum(name.startswith(f"{group}.") for name in arrays)
-    if saved != len(variables):
-        raise RuntimeError(f"checkpoint holds {saved} {group} variables, the model has {len(variables)}")
-    for index, variable in enumerate(variables):
-        variable.assign(arrays[f"{group}.{index}"])
-
-
-def write_history(path: PathLike, columns: list[str], rows: list) -> None:
-    """History as TSV: the epoch as an integer, values with 6 significant digits."""
-    lines = ["\t".join(columns)]
-    lines += ["\t".join([str(int(row[0])), *(f"{value:.6g}" for value in row[1:])]) for row in rows]
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def save_keras(model: keras.Model, folder: Path, target: PathLike) -> None:
-    """Save a model as a byte-reproducible ``.keras`` file."""
-    temporary = folder / "model.keras"
-    model.save(temporary)
-    save_reproducible_keras(temporary, target)
-    temporary.unlink()
 
 
 # ---------------------------------------------------------------- sequences out
@@ -358,8 +302,8 @@ def _train_gan(
     saved = load_checkpoint(folder, run_fingerprint, settings["epochs"])
     history, first = [], 0
     if saved:
-        restore(gan.variables(), saved["arrays"], "gan")
-        history, first = saved["history"], saved["state"]["epoch"] + 1
+        saved.restore(gan.variables(), "gan")
+        history, first = saved.history, saved.state["epoch"] + 1
         log.info("resuming from epoch %d (state saved in %s)", first + 1, folder)
     columns = ["epoch", *LOSS_NAMES]
     clock = EpochClock(settings["epochs"], early_stopping=False)
@@ -535,13 +479,13 @@ def _train_vae(
     columns, logged = vae_columns(model, len(valid_rows) > 0)
     state = {"fingerprint": run_fingerprint, "epoch": -1, "best": math.inf, "best_epoch": -1, "wait": 0}
     state["stopped"] = False
-    history, best = [], [np.array(keras.ops.convert_to_numpy(w)) for w in model.weights]
+    history, best = [], snapshot(model.weights)
     saved = load_checkpoint(folder, run_fingerprint, settings["epochs"])
     if saved:
-        restore(model.variables, saved["arrays"], "model")
-        restore(model.optimizer.variables, saved["arrays"], "optimizer")
-        best = [saved["arrays"][f"best.{index}"] for index in range(len(best))]
-        history, state = saved["history"], saved["state"]
+        saved.restore(model.variables, "model")
+        saved.restore(model.optimizer.variables, "optimizer")
+        best = saved.values("best")
+        history, state = saved.history, saved.state
         log.info("resuming from epoch %d (state saved in %s)", state["epoch"] + 2, folder)
     first = state["epoch"] + 1
     train = Batches(data.partition(items.ids, train_rows), settings["batch_size"], True, seed, first)
@@ -573,7 +517,7 @@ def _train_vae(
             # full weight, the latest epoch is the best, and patience counts from there
             if epoch <= params["warmup_epochs"] or monitored < state["best"] - settings["min_delta"]:
                 state.update(best=monitored, best_epoch=epoch, wait=0)
-                best = [np.array(keras.ops.convert_to_numpy(w)) for w in model.weights]
+                best = snapshot(model.weights)
             else:
                 state["wait"] += 1
             state.update(epoch=epoch, stopped=state["wait"] >= settings["patience"])

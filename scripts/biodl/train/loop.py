@@ -5,34 +5,39 @@ stopping on the validation partition, the best weights saved as ``.keras``,
 resume after a killed job, balanced class weights, a cosine learning-rate
 schedule, a NaN guard, history as TSV and a progress line per epoch.
 
-Resume: after every epoch the model (with optimizer state), the history and
-the early-stopping state are saved under ``<run>/checkpoint/``. Keras's own
-``BackupAndRestore`` restores the model but not the state of early stopping
-and best-model tracking, so a resumed run would stop at a different epoch;
-this routine keeps all of it, and shuffles with a generator seeded by
-(seed, epoch), so a resumed run continues exactly where the killed one was.
+Resume (:mod:`biodl.train.checkpoint`): after every epoch the model, its
+optimizer, the best epoch's weights, the history and the early-stopping state
+are saved under ``<run>/checkpoint/``; batches are shuffled with a generator
+seeded by (seed, epoch), so a resumed run continues exactly where the killed
+one was. The checkpoint is removed once the run's outputs are written.
 """
 
 from __future__ import annotations
 
 import ctypes
-import json
 import logging
 import math
-import os
 import shutil
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from biodl.errors import InputError, TrainingDivergedError
 from biodl.families import training_settings
-from biodl.io.outputs import save_json, save_reproducible_keras
+from biodl.io.outputs import save_json
 from biodl.models import build
 from biodl.models.layers import loss_for
 from biodl.progress import EpochClock
 from biodl.train.batches import Batches
+from biodl.train.checkpoint import (
+    Saved,
+    fingerprint,
+    load_checkpoint,
+    save_checkpoint,
+    save_keras,
+    snapshot,
+    write_history,
+)
 from biodl.train.loaders import TrainingData
 from biodl.versions import package_versions
 
@@ -119,16 +124,24 @@ class NanGuard(keras.callbacks.Callback):
 
 
 class RunState(keras.callbacks.Callback):
-    """Early stopping, best/last checkpoints, history, NaN guard and progress, all resumable."""
+    """Early stopping, best-epoch tracking, history, NaN guard, progress and checkpoints, all resumable."""
 
-    def __init__(self, folder: Path, state: dict, patience: int, min_delta: float, epochs: int):
+    def __init__(self, folder: Path, saved: Saved | None, run_fingerprint: str, settings: dict):
         super().__init__()
         self.folder = folder
-        self.state = state
-        self.patience = patience
-        self.min_delta = min_delta
-        self.epoch = state.get("epoch", -1) + 1
-        self.clock = EpochClock(epochs)
+        self.patience = settings["patience"]
+        self.min_delta = settings["min_delta"]
+        self.clock = EpochClock(settings["epochs"])
+        self.state = {"fingerprint": run_fingerprint, "epoch": -1, "best": math.inf, "best_epoch": -1}
+        self.state.update(wait=0, stopped=False)
+        self.columns: list[str] = []
+        self.history: list = []
+        self.best: dict[str, list] = {}
+        if saved:
+            self.state, self.history = saved.state, saved.history
+            self.columns = [str(name) for name in saved.arrays["columns"]]
+            self.best = {group: saved.values(group) for group in BEST_GROUPS}
+        self.epoch = self.state["epoch"] + 1
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
@@ -142,19 +155,16 @@ class RunState(keras.callbacks.Callback):
         monitored = float(logs.get("val_loss", logs["loss"]))
         if not math.isfinite(monitored):
             raise TrainingDivergedError(f"validation loss became {monitored} at epoch {epoch + 1}")
-        best = self.state.get("best", math.inf)
-        if monitored < best - self.min_delta:
+        if monitored < self.state["best"] - self.min_delta:
             self.state.update(best=monitored, best_epoch=epoch, wait=0)
-            self.model.save(self.folder / "best.keras")
+            self.best = dict(zip(BEST_GROUPS, map(snapshot, state_groups(self.model).values())))
         else:
-            self.state["wait"] = self.state.get("wait", 0) + 1
-        self.model.save(self.folder / "last.keras")
-        self.state["seed_states"] = [np.asarray(v.numpy()).tolist() for v in seed_states(self.model)]
+            self.state["wait"] += 1
         rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         self._append_history(epoch, logs, rate)
-        self.state["epoch"] = epoch
-        self.state["stopped"] = self.state["wait"] >= self.patience
-        _write_json_atomically(self.folder / "state.json", self.state)
+        self.state.update(epoch=epoch, stopped=self.state["wait"] >= self.patience)
+        groups = {**state_groups(self.model), **self.best}
+        save_checkpoint(self.folder, groups, self.columns, self.history, self.state)
         log.info(
             "epoch %d/%d: loss %.4f, val_loss %.4f, lr %.2e, %.1fs, %s%s",
             epoch + 1,
@@ -171,51 +181,26 @@ class RunState(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def _append_history(self, epoch: int, logs: dict, rate: float) -> None:
-        path = self.folder / "history.tsv"
         names = sorted(set(logs) - {"learning_rate"})  # the rate comes last, once
-        columns = ["epoch", *names, "learning_rate"]  # wall time stays in the log: not reproducible
-        row = [str(epoch + 1), *(f"{float(logs[k]):.6g}" for k in names), f"{rate:.6g}"]
-        new = not path.exists()
-        with open(path, "a", encoding="utf-8") as handle:
-            if new:
-                handle.write("\t".join(columns) + "\n")
-            handle.write("\t".join(row) + "\n")
+        if not self.columns:  # wall time stays in the log: not reproducible
+            self.columns = ["epoch", *names, "learning_rate"]
+        self.history.append([epoch + 1, *(float(logs[name]) for name in names), rate])
 
 
-def seed_states(model: keras.Model) -> list:
-    """The random-generator states of layers such as Dropout.
-
-    A ``.keras`` file does not restore them (they come back at zero), so the
-    run state keeps them to give a resumed run the same dropout masks.
-    """
-    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+BEST_GROUPS = ("best_model", "best_optimizer")
 
 
-def _write_json_atomically(path: Path, payload: dict) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(payload, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, path)
+def state_groups(model: keras.Model) -> dict[str, list]:
+    """The variables a checkpoint saves: the model's (random-generator states of layers such
+    as Dropout included, which a ``.keras`` file does not restore) and its optimizer's."""
+    return {"model": model.variables, "optimizer": model.optimizer.variables}
 
 
-def _truncate_history(path: Path, last_epoch: int) -> None:
-    """Drop history rows written after the last saved state (a kill between the two writes)."""
-    if not path.exists():
-        return
-    lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(lines[: last_epoch + 2]) + "\n", encoding="utf-8")
-
-
-def _resume_state(folder: Path, fingerprint: str) -> dict:
-    """The saved state of an interrupted run with the same settings, or a fresh one."""
-    state_path = folder / "state.json"
-    if state_path.exists() and (folder / "last.keras").exists():
-        state = json.loads(state_path.read_text(encoding="utf-8"))
-        if state.get("fingerprint") == fingerprint:
-            _truncate_history(folder / "history.tsv", state["epoch"])
-            return state
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return {"fingerprint": fingerprint, "best": math.inf, "best_epoch": -1, "wait": 0}
+def restore_best(model: keras.Model, best: dict[str, list]) -> None:
+    """Give the model and its optimizer the values they had at the best epoch."""
+    for variables, values in zip(state_groups(model).values(), (best[group] for group in BEST_GROUPS)):
+        for variable, value in zip(variables, values):
+            variable.assign(value)
 
 
 def _fit(
@@ -254,6 +239,17 @@ def _fit(
         raise
 
 
+def compiled_model(data: TrainingData, family: str, hparams: dict, settings: dict) -> keras.Model:
+    """A new model of ``family`` for ``data``, compiled with Adam and the task's loss."""
+    try:
+        model = build(family, data.spec, data.task, **hparams)
+    except TypeError as error:
+        raise InputError(f"model family {family!r}: {error}") from None
+    optimizer = keras.optimizers.Adam(settings["learning_rate"], clipnorm=settings["clipnorm"], name="adam")
+    model.compile(optimizer=optimizer, loss=loss_for(data.task))
+    return model
+
+
 def train(
     data: TrainingData,
     family: str,
@@ -272,44 +268,24 @@ def train(
     configure_runtime(seed, threads)
     model_path, history_path, run_path = Path(model_path), Path(history_path), Path(run_path)
     folder = model_path.parent / "checkpoint"
-    fingerprint = json.dumps(
-        [family, hparams, settings, seed, data.spec.to_dict(), data.task.to_dict()],
-        sort_keys=True,
-        default=str,
-    )
-    state = _resume_state(folder, fingerprint)
-    resumed_from = state.get("epoch", -1) + 1
-    if resumed_from:
+    run_fingerprint = fingerprint(family, hparams, settings, seed, data.spec.to_dict(), data.task.to_dict())
+    saved = load_checkpoint(folder, run_fingerprint, settings["epochs"])
+    model = compiled_model(data, family, hparams, settings)
+    run_state = RunState(folder, saved, run_fingerprint, settings)
+    resumed_from = run_state.epoch
+    if saved:
         log.info("resuming from epoch %d (state saved in %s)", resumed_from + 1, folder)
-        model = keras.models.load_model(folder / "last.keras")
-        for variable, value in zip(seed_states(model), state.get("seed_states", [])):
-            variable.assign(np.asarray(value, dtype=variable.dtype))
-    else:
-        try:
-            model = build(family, data.spec, data.task, **hparams)
-        except TypeError as error:
-            raise InputError(f"model family {family!r}: {error}") from None
-        model.compile(
-            optimizer=keras.optimizers.Adam(
-                settings["learning_rate"], clipnorm=settings["clipnorm"], name="adam"
-            ),
-            loss=loss_for(data.task),
-        )
-    train_batches = Batches(data.partitions["train"], settings["batch_size"], True, seed, resumed_from)
-    valid_batches = Batches(data.partitions["valid"], settings["batch_size"])
-    if not state.get("stopped") and resumed_from < settings["epochs"]:
-        _fit(
-            model,
-            train_batches,
-            valid_batches,
-            data,
-            settings,
-            resumed_from,
-            RunState(folder, state, settings["patience"], settings["min_delta"], settings["epochs"]),
-        )
-    save_reproducible_keras(folder / "best.keras", model_path)
-    shutil.copyfile(folder / "history.tsv", history_path)
-    final = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+        model.optimizer.build(model.trainable_variables)
+        for group, variables in state_groups(model).items():
+            saved.restore(variables, group)
+    if not run_state.state["stopped"]:
+        train_batches = Batches(data.partitions["train"], settings["batch_size"], True, seed, resumed_from)
+        valid_batches = Batches(data.partitions["valid"], settings["batch_size"])
+        _fit(model, train_batches, valid_batches, data, settings, resumed_from, run_state)
+    restore_best(model, run_state.best)
+    save_keras(model, folder, model_path)
+    write_history(history_path, run_state.columns, run_state.history)
+    final = run_state.state
     save_json(
         run_path,
         {
