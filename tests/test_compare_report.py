@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from biodl.evaluate.compare import compare_dataset, fold_test_train_ratios, summarise
 from biodl.evaluate.metrics import evaluate_run
 from biodl.evaluate.plots import plot_dataset
@@ -272,6 +274,16 @@ def build_report(folder, files):
     path = folder / "report.html"
     write_report(path, inputs, {"toy": "binary"}, {"seeds": [1, 2], "datasets": {"toy": {"task": "binary"}}})
     return path, figures
+
+
+def test_every_value_in_the_report_is_escaped_and_a_report_without_results_still_renders(tmp_path):
+    config = {"note": '<script>alert("x & y")</script>', "datasets": {}}
+    path = tmp_path / "report.html"
+    write_report(path, {}, {}, config)
+    text = path.read_text()
+    assert "<script>" not in text
+    assert f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=True))}</pre>" in text
+    assert text.endswith("</body></html>\n")
 
 
 def test_report_is_self_contained_and_puts_the_comparison_first(runs):

@@ -177,8 +177,10 @@ def test_report_table_shows_mean_and_sd_of_motif_and_divergence_columns():
         "TGACTCA in samples",
         "TGACTCA held-out",
     ]
-    html = generative_table("sequences", summary)
-    assert "<td>2</td>" in html and "0.615 ± 0.00707" in html
+    table = generative_table("sequences", summary)
+    assert table.headers == ["model", "runs", "6-mer JSD", "TGACTCA in samples", "TGACTCA held-out"]
+    (_, cells), *_ = table.rows
+    assert cells[1] == "2" and "0.615 ± 0.00707" in cells
 
 
 def test_unknown_generative_figure_is_an_input_error(tmp_path):

@@ -42,3 +42,4 @@ def test_the_wheel_holds_every_module_of_the_library(tmp_path):
     library = {str(path.relative_to(ROOT / "scripts")) for path in (ROOT / "scripts/biodl").rglob("*.py")}
     assert packaged == library
     assert {"biodl/models/__init__.py", "biodl/generative/__init__.py", "biodl/io/__init__.py"} <= packaged
+    assert "biodl/evaluate/templates/report.html.j2" in zipfile.ZipFile(wheel).namelist()

@@ -1,8 +1,11 @@
 """The self-contained HTML report: the comparison, one section per dataset, software and config.
 
-Figures are embedded as base64 PNGs and the styles are inline, so the file
-opens offline and can be mailed or archived alone. Nothing in it depends on
-the time of the run, so a re-run writes the same bytes.
+This module gathers what the report shows (tables as headers and rows of
+text, figures, notes); the page itself is the Jinja2 template
+``templates/report.html.j2``, which escapes every value. Figures are embedded
+as base64 PNGs and the styles are inline, so the file opens offline and can be
+mailed or archived alone. Nothing in it depends on the time of the run, so a
+re-run writes the same bytes.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ import base64
 import html
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path as FilePath
 
+import jinja2
 import numpy as np
 import pandas as pd
 import yaml
+from markupsafe import Markup
 
 from biodl.families import BASELINE_DESCRIPTIONS, FIGURES
 from biodl.io.outputs import all_or_nothing
@@ -75,22 +81,38 @@ def p_text(value: float) -> str:
     return f"{value:.2g}" if value >= 0.001 else "<0.001"
 
 
-def cell(text: str, css: str = "") -> str:
-    """One escaped table cell."""
-    return f'<td class="{css}">{html.escape(text)}</td>' if css else f"<td>{html.escape(text)}</td>"
+@dataclass(frozen=True)
+class Table:
+    """A table of the report: headers, rows as (css class of the row, cell texts), and how many
+    leading columns hold names (left-aligned)."""
+
+    headers: list[str]
+    rows: list[tuple[str, list[str]]]
+    name_columns: int = 1
 
 
-def table_html(headers: list[str], rows: list[tuple[str, list[str]]], name_columns: int = 1) -> str:
-    """An HTML table; each row is (css class of the row, cell texts)."""
-    head = "".join(
-        f'<th class="name">{html.escape(text)}</th>' if i < name_columns else f"<th>{html.escape(text)}</th>"
-        for i, text in enumerate(headers)
-    )
-    body = []
-    for css, cells in rows:
-        tds = "".join(cell(text, "name" if i < name_columns else "") for i, text in enumerate(cells))
-        body.append(f'<tr class="{css}">{tds}</tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+@dataclass(frozen=True)
+class Figure:
+    """A figure of the report: its title, the PNG as base64 text, and whether it spans the page."""
+
+    title: str
+    data: str
+    wide: bool = False
+
+
+def escape(value: object) -> Markup:
+    """Every value the template prints, HTML-escaped as :func:`html.escape` does (quotes included);
+    markup made by the template's macros passes unchanged."""
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value)))
+
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(FilePath(__file__).with_name("templates")),
+    autoescape=True,
+    finalize=escape,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 def mean_sd(row: pd.Series) -> str:
@@ -168,31 +190,25 @@ COMPARISON_HEADERS = [
 ]
 
 
-def data_notes(meta: dict, split: dict) -> str:
+def data_notes(meta: dict, split: dict) -> list[str]:
     """What ingest and split did to the data that a reader must know (left-out samples, imputation,
-    split warnings), as a paragraph; empty when there is nothing to say."""
-    notes = [*meta.get("notes", []), *(f"split: {warning}" for warning in split.get("warnings", []))]
-    if not notes:
-        return ""
-    return '<p class="note">Data: ' + "; ".join(html.escape(note) for note in notes) + ".</p>"
+    split warnings); empty when there is nothing to say."""
+    return [*meta.get("notes", []), *(f"split: {warning}" for warning in split.get("warnings", []))]
 
 
-def reference_note(summary: pd.DataFrame, paired: pd.DataFrame, metric: str, methods: dict[str, str]) -> str:
-    """Which baseline is the reference, what it sees and how it was tuned, and what Δ means.
-
-    ``methods`` maps baseline names to their methods (a name is its own method when absent).
-    """
+def reference_note(
+    summary: pd.DataFrame, paired: pd.DataFrame, metric: str, methods: dict[str, str]
+) -> dict | None:
+    """Which baseline is the reference, among how many, its mean, and what it sees and how it was
+    tuned; None without baselines. ``methods`` maps baseline names to their methods (a name is its
+    own method when absent)."""
     if not len(paired):
-        return ""
+        return None
     reference = str(paired["reference"].iloc[0])
     baselines = summary[(summary["role"] == "baseline") & (summary["metric"] == metric)]
     mean = baselines.set_index("model")["mean"].get(reference, np.nan)
     description = BASELINE_DESCRIPTIONS.get(methods.get(reference, reference), "a configured baseline")
-    return (
-        f'<p class="note">Reference: <b>{html.escape(reference)}</b>, the strongest of '
-        f"{len(baselines)} baselines by mean {html.escape(metric)} ({number(mean)}): "
-        f"{html.escape(description)}. Δ is in {html.escape(metric)} units, model minus reference.</p>"
-    )
+    return {"name": reference, "baselines": len(baselines), "mean": number(mean), "description": description}
 
 
 AUDIT_COLUMNS = (
@@ -216,10 +232,10 @@ AUDIT_COLUMNS = (
 )
 
 
-def audit_section(audit: dict | None) -> str:
-    """The leakage audit of every split unit as a table, with its thresholds."""
+def audit_summary(audit: dict | None) -> dict | None:
+    """The leakage audit of every split unit as a table, with its thresholds; None without an audit."""
     if not audit:
-        return ""
+        return None
     units = audit["units"]
     shown = [column for column in AUDIT_COLUMNS if any(column[0] in found for found in units.values())]
     rows = [
@@ -227,14 +243,14 @@ def audit_section(audit: dict | None) -> str:
         for unit, found in units.items()
     ]
     settings = audit["settings"]
-    outcome = "failure" if settings["on_finding"] == "fail" else "warning"
-    flagged = sum(bool(found["findings"]) for found in units.values())
-    note = (
-        f'<p class="note">Identity threshold {settings["identity"]:g}, correlation threshold '
-        f"{settings['correlation']:g}; a finding is a {outcome} "
-        f"({flagged} of {len(units)} units have one).</p>"
-    )
-    return "<h3>Leakage audit</h3>" + note + table_html(["unit", *(title for _, title, _ in shown)], rows)
+    return {
+        "identity": f"{settings['identity']:g}",
+        "correlation": f"{settings['correlation']:g}",
+        "outcome": "failure" if settings["on_finding"] == "fail" else "warning",
+        "flagged": sum(bool(found["findings"]) for found in units.values()),
+        "units": len(units),
+        "table": Table(["unit", *(title for _, title, _ in shown)], rows),
+    }
 
 
 def interval_methods(summary: pd.DataFrame, metric: str) -> str:
@@ -243,7 +259,7 @@ def interval_methods(summary: pd.DataFrame, metric: str) -> str:
     return "; ".join(sorted(methods)) or "none"
 
 
-def metric_table(task: str, summary: pd.DataFrame) -> str:
+def metric_table(task: str, summary: pd.DataFrame) -> Table:
     """Key metrics of every model of one dataset (mean ± sd, or the value of a single run)."""
     metric, higher = PRIMARY[task]
     names = list(KEY_METRICS[task])
@@ -257,10 +273,10 @@ def metric_table(task: str, summary: pd.DataFrame) -> str:
         cells += [mean_sd(wide.loc[(head["model"], name)]) if (head["model"], name) in wide.index else "–"
                   for name in names]  # fmt: skip
         rows.append((head["role"], cells))
-    return table_html(["model", "role", *names], rows, name_columns=2)
+    return Table(["model", "role", *names], rows, name_columns=2)
 
 
-def paired_table(paired: pd.DataFrame) -> str:
+def paired_table(paired: pd.DataFrame) -> Table:
     """The paired tests of one dataset."""
     rows = [
         (
@@ -292,30 +308,25 @@ def paired_table(paired: pd.DataFrame) -> str:
         "p",
         "q",
     ]
-    return table_html(headers, rows, name_columns=3)
+    return Table(headers, rows, name_columns=3)
 
 
 WIDE_FIGURES = frozenset({"confusion", "learning", "scatter", "forecast"})  # panels per model: full width
 
 
-def image(path: Path, title: str, wide: bool = False) -> str:
+def image(path: Path, title: str, wide: bool = False) -> Figure:
     """A figure with the PNG embedded."""
-    data = base64.b64encode(FilePath(path).read_bytes()).decode("ascii")
-    css = ' class="wide"' if wide else ""
-    return (
-        f'<figure{css}><img alt="{html.escape(title)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{html.escape(title)}</figcaption></figure>"
-    )
+    return Figure(title, base64.b64encode(FilePath(path).read_bytes()).decode("ascii"), wide)
 
 
-def versions_table(runs: list[Path]) -> str:
+def versions_table(runs: list[Path]) -> Table:
     """Every software version recorded by the runs, with the runs that used it."""
     seen: dict[tuple[str, str], int] = {}
     for path in runs:
         for package, version in json.loads(FilePath(path).read_text(encoding="utf-8"))["versions"].items():
             seen[(package, version)] = seen.get((package, version), 0) + 1
     rows = [("", [package, version, str(count)]) for (package, version), count in sorted(seen.items())]
-    return table_html(["package", "version", "runs"], rows, name_columns=2)
+    return Table(["package", "version", "runs"], rows, name_columns=2)
 
 
 GENERATIVE_COLUMNS = {
@@ -363,13 +374,8 @@ def generative_columns(kind: str, metrics: set[str]) -> list[tuple[str, str]]:
     return columns
 
 
-def generative_table(kind: str, summary: pd.DataFrame) -> str:
+def generative_table(kind: str, summary: pd.DataFrame) -> Table:
     """Key metrics of every generative model of a dataset: mean ± sd over its runs."""
-    return table_html(*generative_rows(kind, summary))
-
-
-def generative_rows(kind: str, summary: pd.DataFrame) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Headers and (css, cells) rows of the generative table."""
     columns = generative_columns(kind, set(summary["metric"]))
     grouped = summary.groupby(["model", "metric"])["value"].agg(["mean", "std", "count"])
     rows = []
@@ -382,28 +388,56 @@ def generative_rows(kind: str, summary: pd.DataFrame) -> tuple[list[str], list[t
             row = grouped.loc[(model, metric)]
             cells.append(mean_sd(pd.Series({"mean": row["mean"], "sd": row["std"], "runs": row["count"]})))
         rows.append(("model", [model, *cells]))
-    return ["model", "runs", *(header for _, header in columns)], rows
+    return Table(["model", "runs", *(header for _, header in columns)], rows)
 
 
-def generative_section(dataset: str, kind: str, summary: pd.DataFrame, figures: dict[str, Path]) -> list[str]:
-    """HTML of one dataset's generative models: the metric table and the figures."""
-    note = (
-        "Samples against the held-out test sequences; the floor is real training sequences and the "
-        "ceiling shuffled ones, each as many as the samples. Exact copies are samples identical to a "
-        "training sequence."
-        if kind == "sequences"
-        else "Latent k-NN fitted on the training partition and scored on the test partition; the "
-        "majority rate is chance. Reconstruction of the test partition beside the training mean profile."
-    )
-    return [
-        f'<h3 id="generative-{html.escape(dataset)}">{html.escape(dataset)}</h3>',
-        f'<p class="note">{note}</p>',
-        generative_table(kind, summary),
-        "".join(
+GENERATIVE_NOTES = {
+    "sequences": "Samples against the held-out test sequences; the floor is real training sequences and "
+    "the ceiling shuffled ones, each as many as the samples. Exact copies are samples identical to a "
+    "training sequence.",
+    "expression": "Latent k-NN fitted on the training partition and scored on the test partition; the "
+    "majority rate is chance. Reconstruction of the test partition beside the training mean profile.",
+}
+
+
+def generative_section(dataset: str, kind: str, summary: pd.DataFrame, figures: dict[str, Path]) -> dict:
+    """One dataset's generative models: the note, the metric table and the figures."""
+    return {
+        "name": dataset,
+        "note": GENERATIVE_NOTES[kind],
+        "table": generative_table(kind, summary),
+        "figures": [
             image(path, GENERATIVE_FIGURE_TITLES[name], name == "losses")
             for name, path in sorted(figures.items())
-        ),
-    ]
+        ],
+    }
+
+
+def dataset_section(
+    dataset: str, task: str, groups: dict[str, dict], baseline_methods: dict[str, str]
+) -> dict:
+    """One dataset's section: task, headline metric, data notes, metrics, audit, paired tests, figures."""
+    metric, higher = PRIMARY[task]
+    summary, paired = groups["summary"][dataset], groups["paired"][dataset]
+    split = groups["split"].get(dataset, {})
+    shown = groups["figure"].get(dataset, {})
+    return {
+        "name": dataset,
+        "task": task,
+        "metric": metric,
+        "higher": higher,
+        "intervals": interval_methods(summary, metric),
+        "notes": data_notes(groups["data"].get(dataset, {}), split),
+        "metrics": metric_table(task, summary),
+        "audit": audit_summary(split.get("audit")),
+        "reference": reference_note(summary, paired, metric, baseline_methods),
+        "paired": paired_table(paired) if len(paired) else None,
+        "figures": [
+            image(shown[name], FIGURE_TITLES[name], name in WIDE_FIGURES)
+            for name in FIGURES[task]
+            if name in shown
+        ],
+    }
 
 
 def group_files(files: dict[str, Path]) -> dict[str, dict]:
@@ -441,66 +475,28 @@ def write_report(
     """
     groups = group_files(files)
     baseline_methods = {name: entry["method"] for name, entry in (config.get("baselines") or {}).items()}
-    summaries, paired, figures = groups["summary"], groups["paired"], groups["figure"]
-    runs = list(groups["run"].values())
+    summaries, paired = groups["summary"], groups["paired"]
     datasets = [name for name in tasks if name in summaries]
-    generative = [name for name in tasks if name in groups["generative"]]
-    comparison = [row for d in datasets for row in comparison_rows(d, tasks[d], summaries[d], paired[d])]
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><title>biodl report</title>',
-        f"<style>{STYLE}</style></head><body>",
-        "<h1>biodl report</h1>",
-        '<nav><a href="#comparison">Comparison</a>'
-        + "".join(f'<a href="#{html.escape(d)}">{html.escape(d)}</a>' for d in datasets)
-        + ('<a href="#generative">Generative models</a>' if generative else "")
-        + '<a href="#software">Software</a><a href="#config">Config</a></nav>',
-        '<h2 id="comparison">Comparison</h2>',
-        '<p class="note">Every model and baseline on the test partition of every dataset, best first by the '
-        "dataset's headline metric. Intervals are 95 %, clipped to the metric's range: a bootstrap over test "
-        "items for a single run, a t interval over seeds of one split unit, and for folds the corrected "
-        "resampled t interval over fold means (Nadeau &amp; Bengio 2003), which widens the plain t interval "
-        "because folds share training items; each dataset's section names its method. Δ is the model "
-        "minus the best baseline on the same test items (paired bootstrap), with Benjamini–Hochberg "
-        "q-values per dataset; the verdict says "
-        "better or worse only when q &lt; 0.05.</p>",
-        table_html(COMPARISON_HEADERS, comparison, name_columns=3),
-    ]
-    for dataset in datasets:
-        task = tasks[dataset]
-        metric, higher = PRIMARY[task]
-        parts += [
-            f'<h2 id="{html.escape(dataset)}">{html.escape(dataset)}</h2>',
-            f'<p class="note">Task: {html.escape(task)}. Headline metric: {html.escape(metric)} '
-            f"({'higher' if higher else 'lower'} is better). "
-            f"Intervals: {html.escape(interval_methods(summaries[dataset], metric))}.</p>",
-            data_notes(groups["data"].get(dataset, {}), groups["split"].get(dataset, {})),
-            "<h3>Metrics</h3>",
-            metric_table(task, summaries[dataset]),
-            audit_section(groups["split"].get(dataset, {}).get("audit")),
-            "<h3>Paired comparisons with the best baseline</h3>",
-            reference_note(summaries[dataset], paired[dataset], metric, baseline_methods),
-            paired_table(paired[dataset]) if len(paired[dataset]) else "<p>No baseline to compare with.</p>",
-            "<h3>Figures</h3>",
-            "".join(
-                image(shown[name], FIGURE_TITLES[name], name in WIDE_FIGURES)
-                for name in FIGURES[task]
-                if name in (shown := figures.get(dataset, {}))
-            ),
-        ]
-    if generative:
-        parts.append('<h2 id="generative">Generative models</h2>')
-    for dataset in generative:
-        kind = (kinds or {}).get(dataset, "sequences")
-        parts += generative_section(
-            dataset, kind, groups["generative"][dataset], groups["generative_figure"].get(dataset, {})
-        )
-    parts += [
-        '<h2 id="software">Software</h2>',
-        versions_table(runs),
-        '<h2 id="config">Config</h2>',
-        f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=True))}</pre>",
-        "</body></html>",
-    ]
+    page = TEMPLATES.get_template("report.html.j2").render(
+        style=Markup(STYLE),
+        comparison=Table(
+            COMPARISON_HEADERS,
+            [row for d in datasets for row in comparison_rows(d, tasks[d], summaries[d], paired[d])],
+            name_columns=3,
+        ),
+        datasets=[dataset_section(d, tasks[d], groups, baseline_methods) for d in datasets],
+        generative=[
+            generative_section(
+                d,
+                (kinds or {}).get(d, "sequences"),
+                groups["generative"][d],
+                groups["generative_figure"].get(d, {}),
+            )
+            for d in tasks
+            if d in groups["generative"]
+        ],
+        versions=versions_table(list(groups["run"].values())),
+        config=yaml.safe_dump(config, sort_keys=True),
+    )
     with all_or_nothing(path):
-        FilePath(path).write_text("\n".join(parts) + "\n", encoding="utf-8")
+        FilePath(path).write_text(page, encoding="utf-8")

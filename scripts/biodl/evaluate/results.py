@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from biodl.evaluate.report import COMPARISON_HEADERS, comparison_rows, generative_rows
+from biodl.evaluate.report import COMPARISON_HEADERS, comparison_rows, generative_table
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -39,8 +39,8 @@ def generative_markdown(dataset_dir: Path) -> str:
     """The generative metrics of one dataset (mean ± sd over runs)."""
     kind = json.loads((dataset_dir / "ingest/meta.json").read_text())["kind"]
     summary = pd.read_csv(dataset_dir / "generative/summary.tsv", sep="\t")
-    headers, rows = generative_rows(kind, summary)
-    return markdown_table(headers, [cells for _, cells in rows])
+    table = generative_table(kind, summary)
+    return markdown_table(table.headers, [cells for _, cells in table.rows])
 
 
 def results_markdown(results: str | os.PathLike) -> str:
