@@ -13,6 +13,7 @@ include: "rules/train.smk"
 include: "rules/generative.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
+include: "rules/apply.smk"
 
 
 # A failed run ends with each failed job's one-line biodl error (its log holds the details).
@@ -28,6 +29,8 @@ rule all:
         all_comparison_outputs(),
         all_figures(),
         layout.generative_targets(),
+        layout.bundle_targets(),
+        layout.apply_targets(),
         layout.report(),
 
 

@@ -33,6 +33,10 @@ except InputError as error:
 validate(config, "../config/schema.yaml")
 
 layout = Layout(config)
+try:
+    layout.check_apply()
+except InputError as error:
+    raise WorkflowError(f"biodl: error: {error}") from None
 
 
 def dataset_config(wildcards):
@@ -213,3 +217,13 @@ def generative_label_column(wildcards):
     if settings["task"] not in ("binary", "multiclass"):
         return None
     return settings["label_columns"][0]
+
+
+def bundle_inputs(wildcards):
+    return layout.bundle_inputs(
+        wildcards.dataset, wildcards.model, wildcards.unit, wildcards.seed
+    )
+
+
+def apply_inputs(wildcards):
+    return layout.apply_inputs(wildcards.name)

@@ -42,4 +42,8 @@ def test_the_wheel_holds_every_module_of_the_library(tmp_path):
     library = {str(path.relative_to(ROOT / "scripts")) for path in (ROOT / "scripts/biodl").rglob("*.py")}
     assert packaged == library
     assert {"biodl/models/__init__.py", "biodl/generative/__init__.py", "biodl/io/__init__.py"} <= packaged
-    assert "biodl/evaluate/templates/report.html.j2" in zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "biodl/evaluate/templates/report.html.j2" in names
+    (entry_points,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
+    commands = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[console_scripts]\nbiodl = biodl.apply.command:main" in commands

@@ -42,7 +42,7 @@ def read_sheet(path: Path, id_column: str, label_columns: list[str], extra: dict
     return table
 
 
-def _sheet_in_order(
+def sheet_in_order(
     sheet: pd.DataFrame,
     id_column: str,
     ids: list[str],
@@ -100,12 +100,12 @@ def ingest_sequences(
     extra = item_columns(group_column, partition_column)
     letters = get_alphabet(alphabet)
     records = read_fasta(fasta, letters, allow_ambiguous)
-    _unique_fasta_ids(records)
+    check_unique_fasta_ids(records)
     sheet = None
     classes: dict[str, list[str]] = {}
     if labels is not None:
         sheet = read_sheet(labels, id_column, label_columns, extra)
-        sheet = _sheet_in_order(sheet, id_column, records.ids, labels, fasta, records.lines.tolist())
+        sheet = sheet_in_order(sheet, id_column, records.ids, labels, fasta, records.lines.tolist())
         if task == "per_position":
             for column in label_columns:
                 check_position_labels(
@@ -149,7 +149,7 @@ def ingest_sequences(
         save_json(outputs["meta"], meta)
 
 
-def _unique_fasta_ids(records: FastaTokens) -> None:
+def check_unique_fasta_ids(records: FastaTokens) -> None:
     seen: dict[str, int] = {}
     for record, line in zip(records.ids, records.lines.tolist()):
         if record in seen:
@@ -196,7 +196,7 @@ def ingest_expression(
                 f"{left_out} of {left_out + len(data.samples)} samples of the matrix are not in the "
                 "sample sheet and were left out (use_samples: in_sheet)"
             )
-        sheet = _sheet_in_order(
+        sheet = sheet_in_order(
             sheet,
             id_column,
             data.samples,
@@ -246,7 +246,7 @@ def _samples_of_sheet(
     """The matrix's samples that the sheet lists, and how many were left out.
 
     With ``use_samples='all'`` a sample missing from the sheet is an error (a subset needs the
-    explicit option); a sheet id that is not in the matrix is always one (see _sheet_in_order).
+    explicit option); a sheet id that is not in the matrix is always one (see sheet_in_order).
     """
     keep = np.isin(data.samples, listed.str.strip().to_numpy())
     if keep.all():
@@ -322,9 +322,7 @@ def ingest_timecourse(
     classes: dict[str, list[str]] = {}
     if series is not None:
         sheet = read_sheet(series, id_column, label_columns, extra)
-        sheet = _sheet_in_order(
-            sheet, id_column, courses.series, series, values, [None] * len(courses.series)
-        )
+        sheet = sheet_in_order(sheet, id_column, courses.series, series, values, [None] * len(courses.series))
         if task != "forecasting":
             classes = check_labels(sheet, task, label_columns, series, id_column)
     elif task != "forecasting":

@@ -21,16 +21,12 @@ def check_labels(
     Regression columns must be finite numbers; multilabel columns 0/1; every
     classification column needs at least two classes (exactly two for binary).
     """
+    check_label_values(table, task, columns, path, id_column)
     classes: dict[str, list[str]] = {}
     for column in columns:
-        values = table[column].str.strip()
-        _reject_empty_cells(values, table[id_column], column, path)
         if task == "regression":
-            _check_numeric(values, table[id_column], column, path)
             continue
-        if task == "multilabel":
-            _check_binary_indicator(values, table[id_column], column, path)
-        found = sorted(values.unique())
+        found = sorted(table[column].str.strip().unique())
         if len(found) < 2:
             raise InputError(
                 f"{path}: label column {column!r} has a single class {found[0]!r}; "
@@ -43,6 +39,19 @@ def check_labels(
             )
         classes[column] = found
     return classes
+
+
+def check_label_values(
+    table: pd.DataFrame, task: str, columns: list[str], path: str | os.PathLike, id_column: str
+) -> None:
+    """Check every label cell: none empty, finite numbers for regression, 0/1 for multilabel."""
+    for column in columns:
+        values = table[column].str.strip()
+        _reject_empty_cells(values, table[id_column], column, path)
+        if task == "regression":
+            _check_numeric(values, table[id_column], column, path)
+        elif task == "multilabel":
+            _check_binary_indicator(values, table[id_column], column, path)
 
 
 def _reject_empty_cells(values: pd.Series, ids: pd.Series, column: str, path: str | os.PathLike) -> None:

@@ -35,6 +35,9 @@ INVALID_BYTE = bytes([INVALID])
 SPACES = bytes.maketrans(b"\t\r\v\f", b"    ")
 HEADER_ID = re.compile(r"^[^\S\n]*(\S*).*$", re.MULTILINE)
 DEFAULT_CHUNK_BYTES = 1 << 20
+CONFIG_AMBIGUITY_ADVICE = (
+    "set 'allow_ambiguous: true' in the dataset's config to read ambiguity codes as {ambiguity}"
+)
 log = logging.getLogger(__name__)
 
 
@@ -112,8 +115,11 @@ class _BlockParser:
     joined header lines (ids).
     """
 
-    def __init__(self, path: str, alphabet: Alphabet, allow_ambiguous: bool, size_hint: int):
+    def __init__(
+        self, path: str, alphabet: Alphabet, allow_ambiguous: bool, size_hint: int, ambiguity_advice: str
+    ):
         self.path = path
+        self.ambiguity_advice = ambiguity_advice
         self.alphabet = alphabet
         self.allow_ambiguous = allow_ambiguous
         self.table = lookup_table(alphabet, allow_ambiguous)
@@ -239,10 +245,7 @@ class _BlockParser:
         """How to accept an ambiguity code the config refuses."""
         if self.allow_ambiguous or letter.upper() not in self.alphabet.ambiguous_codes:
             return ""
-        return (
-            f"; set 'allow_ambiguous: true' in the dataset's config to read ambiguity codes "
-            f"as {self.alphabet.ambiguity}"
-        )
+        return "; " + self.ambiguity_advice.format(ambiguity=self.alphabet.ambiguity)
 
     def result(self) -> FastaTokens:
         """Assemble the records parsed so far."""
@@ -272,17 +275,19 @@ def read_fasta(
     alphabet: Alphabet,
     allow_ambiguous: bool = False,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    ambiguity_advice: str = CONFIG_AMBIGUITY_ADVICE,
 ) -> FastaTokens:
     """Read a plain or gzipped FASTA file into validated tokens, streaming in chunks.
 
     Raises ``InputError`` naming the file, record and line for a missing header,
-    an empty sequence or a letter outside ``alphabet``.
+    an empty sequence or a letter outside ``alphabet``; an ambiguity code that is not allowed
+    gets ``ambiguity_advice`` (``{ambiguity}`` becomes the alphabet's ambiguity letter).
     """
     path = str(path)
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: file is empty (no FASTA records)")
     size_hint = decompressed_size_hint(path)
-    parser = _BlockParser(path, alphabet, allow_ambiguous, size_hint)
+    parser = _BlockParser(path, alphabet, allow_ambiguous, size_hint, ambiguity_advice)
     progress = ByteProgress(log, path, size_hint)
     pending = bytearray()
     searched = 0

@@ -26,22 +26,37 @@ from biodl.vocabulary import CLASS_TASKS
 def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarray) -> pd.DataFrame:
     """Build the prediction table of ``partition`` from model outputs ``scores``."""
     task = data.task.task
-    everything = np.arange(len(partition))
-    truth = partition.truth(everything)
+    truth = partition.truth(np.arange(len(partition)))
     ids = np.asarray(partition.ids)
-    encoding = data.encoding
+    if task == "per_position":
+        return _per_position_table(ids, truth, scores, data.encoding["classes"])
+    if task == "forecasting":
+        if partition.genes is not None:  # univariate windows: one gene per window
+            return _forecast_table(ids, truth, scores, [""], np.asarray(partition.genes, dtype=object))
+        return _forecast_table(ids, truth, scores, data.encoding["genes"])
+    return item_table(task, data.encoding, ids, scores, truth)
+
+
+def item_table(
+    task: str, encoding: dict, ids: np.ndarray, scores: np.ndarray, truth: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The prediction table of items (sequences, samples, series) of a class, multilabel or
+    regression task; without ``truth`` (new, unlabelled items) its columns are left out."""
     if task in CLASS_TASKS:
         classes = encoding["classes"]
         if task == "binary":
             scores = np.column_stack([1 - scores[:, 0], scores[:, 0]])
-        table = pd.DataFrame({"id": ids, "truth": np.asarray(classes, dtype=object)[truth.astype(int)]})
+        table = pd.DataFrame({"id": ids})
+        if truth is not None:
+            table["truth"] = np.asarray(classes, dtype=object)[truth.astype(int)]
         for index, name in enumerate(classes):
             table[f"score:{name}"] = scores[:, index]
         return table
     if task == "multilabel":
         table = pd.DataFrame({"id": ids})
         for index, name in enumerate(encoding["labels"]):
-            table[f"truth:{name}"] = truth[:, index].astype(int)
+            if truth is not None:
+                table[f"truth:{name}"] = truth[:, index].astype(int)
         for index, name in enumerate(encoding["labels"]):
             table[f"score:{name}"] = scores[:, index]
         return table
@@ -49,16 +64,11 @@ def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarra
         mean, sd = np.asarray(encoding["mean"]), np.asarray(encoding["sd"])
         table = pd.DataFrame({"id": ids})
         for index, name in enumerate(encoding["targets"]):
-            table[f"truth:{name}"] = truth[:, index] * sd[index] + mean[index]
+            if truth is not None:
+                table[f"truth:{name}"] = truth[:, index] * sd[index] + mean[index]
         for index, name in enumerate(encoding["targets"]):
             table[f"pred:{name}"] = scores[:, index] * sd[index] + mean[index]
         return table
-    if task == "per_position":
-        return _per_position_table(ids, truth, scores, encoding["classes"])
-    if task == "forecasting":
-        if partition.genes is not None:  # univariate windows: one gene per window
-            return _forecast_table(ids, truth, scores, [""], np.asarray(partition.genes, dtype=object))
-        return _forecast_table(ids, truth, scores, encoding["genes"])
     raise ValueError(f"no prediction format for task {task!r}")
 
 

@@ -10,9 +10,12 @@ import copy
 import re
 from collections.abc import Iterable
 
+from biodl.apply.files import FILE_NAMES as BUNDLE_FILE_NAMES
+from biodl.apply.files import can_bundle
 from biodl.data.units import unit_names
+from biodl.errors import InputError
 from biodl.families import FIGURES, baseline_supports, generative_supports, is_generative, supports
-from biodl.runkey import RUN_FOLDER
+from biodl.runkey import RUN_FOLDER, RunKey
 from biodl.vocabulary import INPUT_KINDS
 from biodl.workflow.config import resolve_config
 
@@ -174,6 +177,67 @@ class Layout:
             "metrics": "metrics.json",
         }
         return {key: f"{folder}/{name}" for key, name in names.items()}
+
+    def bundle(
+        self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
+    ) -> dict[str, str]:
+        """Files of the bundle of one training run (:mod:`biodl.apply.bundle`)."""
+        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
+        return {key: f"{folder}/bundle/{name}" for key, name in BUNDLE_FILE_NAMES.items()}
+
+    def bundled_runs(self) -> list[tuple[str, str, str, int]]:
+        """The training runs that get a bundle: those whose kind and task can be applied to new data."""
+        datasets = self.config["datasets"]
+        return [run for run in self.runs() if can_bundle(datasets[run[0]]["kind"], datasets[run[0]]["task"])]
+
+    def bundle_inputs(self, dataset: str, model: str, unit: str, seed: str) -> dict[str, str]:
+        """Files the bundle of a run is made from: the run, its evaluation, and how its data was prepared."""
+        run = self.run(dataset, model, unit, seed)
+        kind = self.config["datasets"][dataset]["kind"]
+        ingest = self.ingest(kind, dataset)
+        inputs = {key: run[key] for key in ("model", "run", "metrics")}
+        inputs["meta"] = ingest["meta"]
+        if kind == "expression":
+            inputs.update(ids=ingest["ids"], genes=ingest["genes"], matrix=ingest["matrix"])
+            inputs.update(
+                split=self.split(dataset)["split"], params=self.features(kind, dataset, unit)["params"]
+            )
+        return inputs
+
+    def bundle_targets(self) -> list[str]:
+        """Every file of every bundle the config asks for (none with ``bundles: false``)."""
+        if not self.config["bundles"]:
+            return []
+        return [path for run in self.bundled_runs() for path in self.bundle(*run).values()]
+
+    def check_apply(self) -> None:
+        """Refuse an ``apply`` entry whose run is not a bundled run of this config (one line)."""
+        bundled = sorted(RunKey(*run).path for run in self.bundled_runs()) if self.config["bundles"] else []
+        for name, entry in self.config["apply"].items():
+            if entry["run"] not in bundled:
+                known = f"e.g. {', '.join(bundled[:3])}" if bundled else "none: bundles is false"
+                raise InputError(
+                    f"config: apply.{name}: run {entry['run']!r} is not a bundled training run of this "
+                    f"config ({known})"
+                )
+
+    def apply_output(self, name: str = "{name}") -> str:
+        """The predictions of one ``apply`` entry."""
+        return f"{self.results}/apply/{name}/predictions.tsv"
+
+    def apply_inputs(self, name: str) -> dict[str, str]:
+        """The bundle an ``apply`` entry uses and its new input (and labels)."""
+        entry = self.config["apply"][name]
+        key = RunKey.parse(entry["run"])
+        inputs = dict(self.bundle(key.dataset, key.model, key.unit, str(key.seed)))
+        inputs["input"] = entry["input"]
+        if entry["labels"]:
+            inputs["labels"] = entry["labels"]
+        return inputs
+
+    def apply_targets(self) -> list[str]:
+        """The predictions of every ``apply`` entry."""
+        return [self.apply_output(name) for name in self.config["apply"]]
 
     def runs(self) -> list[tuple[str, str, str, int]]:
         """Every (dataset, model, unit, seed) the config asks for."""

@@ -1,0 +1,50 @@
+"""Bundles of trained runs (model, preparation, model card) and predictions of new data with them."""
+
+
+rule bundle:
+    input:
+        unpack(bundle_inputs),
+    output:
+        model=layout.bundle()["model"],
+        bundle=layout.bundle()["bundle"],
+        card=layout.bundle()["card"],
+        card_md=layout.bundle()["card_md"],
+    log:
+        layout.run_log("bundle"),
+    benchmark:
+        layout.run_bench("bundle")
+    wildcard_constraints:
+        model=layout.model_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+    conda:
+        "../envs/evaluate.yaml"
+    threads: resource("bundle", "threads")
+    resources:
+        mem_mb=resource("bundle", "mem_mb"),
+        runtime=resource("bundle", "runtime"),
+    script:
+        "../scripts/bundle.py"
+
+
+rule apply:
+    input:
+        unpack(apply_inputs),
+    output:
+        predictions=layout.apply_output(),
+    log:
+        layout.log("{name}", "apply"),
+    benchmark:
+        layout.bench("{name}", "apply")
+    conda:
+        "../envs/train.yaml"
+    threads: resource("apply", "threads")
+    resources:
+        mem_mb=resource("apply", "mem_mb"),
+        runtime=resource("apply", "runtime"),
+    params:
+        fill_missing_genes=lambda wildcards: config["apply"][wildcards.name][
+            "fill_missing_genes"
+        ],
+    script:
+        "../scripts/apply.py"

@@ -1,0 +1,244 @@
+"""Bundles of trained runs and applying them to new data: round trips, refusals, the command, the DAG."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from Bio import SeqIO
+from biodl.alphabets import get_alphabet
+from biodl.apply.prepare import check_lengths
+from biodl.errors import InputError
+from biodl.io.fasta import read_fasta
+from biodl.workflow.layout import Layout
+from conftest import ROOT, write
+from sklearn.metrics import roc_auc_score
+from test_workflow import copy_workflow, edit_config, snakemake
+
+SEQUENCE_RUN = "dna_binary/cnn/holdout-s1"
+EXPRESSION_RUN = "expression/mlp/fold0-s1"
+
+
+def two_datasets(config: dict) -> None:
+    """The demo's binary DNA and expression datasets, one model each, no baselines, one apply job."""
+    config["datasets"] = {name: config["datasets"][name] for name in ("dna_binary", "expression")}
+    config["models"] = {
+        "cnn": {
+            "family": "cnn",
+            "hparams": {"filters": 16},
+            "datasets": ["dna_binary"],
+            "training": {"epochs": 6},
+        },
+        "mlp": {"family": "mlp", "datasets": ["expression"], "training": {"epochs": 15}},
+    }
+    config["baselines"] = {}
+    config["apply"] = {
+        "new_dna": {
+            "run": SEQUENCE_RUN,
+            "input": "new/dna_binary.fa.gz",
+            "labels": "new/dna_binary.labels.tsv",
+        }
+    }
+
+
+@pytest.fixture(scope="module")
+def workflow(tmp_path_factory) -> Path:
+    """The two datasets trained, bundled and the sequence bundle applied to new planted data."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("apply") / "wf")
+    sys.path.insert(0, str(ROOT / "resources"))
+    import make_demo
+
+    (workdir / "new").mkdir()
+    make_demo.dna_binary(np.random.default_rng(2026), workdir / "new", n=300)
+    edit_config(workdir, two_datasets)
+    targets = ["results/apply/new_dna/predictions.tsv", f"results/{EXPRESSION_RUN}/bundle/card.md"]
+    result = snakemake(workdir, "--cores", "2", *targets)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return workdir
+
+
+def biodl_apply(*arguments: str) -> subprocess.CompletedProcess:
+    """The ``biodl`` command, as the console script runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "biodl.apply.command", "apply", *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def moved_bundle(workflow: Path, run: str, target: Path) -> Path:
+    """A copy of a run's bundle in a folder outside the results tree."""
+    return Path(shutil.copytree(workflow / "results" / run / "bundle", target / "bundle"))
+
+
+@pytest.mark.slow
+def test_a_sequence_bundle_copied_elsewhere_reproduces_its_test_predictions_bit_for_bit(workflow, tmp_path):
+    expected = workflow / "results" / SEQUENCE_RUN / "predictions.tsv"
+    test_ids = pd.read_csv(expected, sep="\t", dtype=str)["id"].tolist()
+    with gzip.open(workflow / "resources/demo/dna_binary.fa.gz", "rt") as handle:
+        records = {record.id: str(record.seq) for record in SeqIO.parse(handle, "fasta")}
+    fasta = write(tmp_path / "test.fa", "".join(f">{i}\n{records[i]}\n" for i in test_ids))
+    labels = pd.read_csv(workflow / "resources/demo/dna_binary.labels.tsv", sep="\t", dtype=str)
+    sheet = tmp_path / "labels.tsv"
+    labels.sample(frac=1.0, random_state=0).to_csv(sheet, sep="\t", index=False)  # any order, extra ids
+    bundle = moved_bundle(workflow, SEQUENCE_RUN, tmp_path / "elsewhere")
+    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
+    assert result.returncode != 0  # the sheet names ids that are not in the FASTA
+    assert "biodl: error: " in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    labels.set_index("id").loc[test_ids].reset_index().to_csv(sheet, sep="\t", index=False)
+    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out.tsv").read_bytes() == expected.read_bytes()
+    unlabelled = biodl_apply(bundle, fasta, "-o", tmp_path / "scores.tsv")
+    assert unlabelled.returncode == 0, unlabelled.stderr
+    scores = pd.read_csv(tmp_path / "scores.tsv", sep="\t")
+    assert list(scores.columns) == ["id", "score:bound", "score:unbound"]
+
+
+@pytest.mark.slow
+def test_an_expression_bundle_reproduces_its_test_predictions_bit_for_bit(workflow, tmp_path):
+    expected = workflow / "results" / EXPRESSION_RUN / "predictions.tsv"
+    test_ids = pd.read_csv(expected, sep="\t", dtype=str)["id"].tolist()
+    matrix = pd.read_csv(workflow / "resources/demo/expression.counts.tsv.gz", sep="\t", dtype=str)
+    new = tmp_path / "cohort.tsv"
+    matrix[["gene", *test_ids]].to_csv(new, sep="\t", index=False)
+    sheet = pd.read_csv(workflow / "resources/demo/expression.samples.tsv", sep="\t", dtype=str)
+    labels = tmp_path / "samples.tsv"
+    sheet.set_index("sample").loc[test_ids].reset_index().to_csv(labels, sep="\t", index=False)
+    bundle = moved_bundle(workflow, EXPRESSION_RUN, tmp_path / "elsewhere")
+    result = biodl_apply(bundle, new, "-o", tmp_path / "out.tsv", "--labels", labels)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out.tsv").read_bytes() == expected.read_bytes()
+
+
+@pytest.mark.slow
+def test_the_workflow_applies_a_bundle_to_new_planted_data_well_above_chance(workflow):
+    predictions = pd.read_csv(workflow / "results/apply/new_dna/predictions.tsv", sep="\t")
+    assert len(predictions) == 300
+    auc = roc_auc_score(predictions["truth"] == "unbound", predictions["score:unbound"])
+    assert auc > 0.9
+
+
+@pytest.mark.slow
+def test_the_model_card_states_data_metrics_with_intervals_limits_and_checksums(workflow):
+    bundle = workflow / "results" / SEQUENCE_RUN / "bundle"
+    card = json.loads((bundle / "card.json").read_text())
+    metrics = json.loads((workflow / "results" / SEQUENCE_RUN / "metrics.json").read_text())["metrics"]
+    assert card["evaluation"]["metric_of_record"] == "roc_auc"
+    assert card["evaluation"]["metrics"]["roc_auc"] == metrics["roc_auc"]
+    assert (
+        card["data"]["partition_sizes"]
+        == json.loads((bundle.parent / "run.json").read_text())["partition_sizes"]
+    )
+    assert card["data"]["files"]["fasta"] == "resources/demo/dna_binary.fa.gz"
+    import hashlib
+
+    assert (
+        card["checksums"]["model.keras"] == hashlib.sha256((bundle / "model.keras").read_bytes()).hexdigest()
+    )
+    text = (bundle / "card.md").read_text()
+    low, high = metrics["roc_auc"]["ci_low"], metrics["roc_auc"]["ci_high"]
+    assert f"| roc_auc | {metrics['roc_auc']['value']:.4g} | [{low:.4g}, {high:.4g}] |" in text
+    assert "shorter than the width are refused" in text and "## Limits" in text
+
+
+def refused(workflow: Path, tmp_path: Path, run: str, content: str, *options: str) -> str:
+    """Apply a bundle to ``content``; assert one error line, exit 1 and no output; return the line."""
+    suffix = ".fa" if run == SEQUENCE_RUN else ".tsv"
+    source = write(tmp_path / f"new{suffix}", content)
+    output = tmp_path / "out.tsv"
+    result = biodl_apply(workflow / "results" / run / "bundle", source, "-o", output, *options)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("biodl: error: ")]
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert not output.exists()
+    return lines[0].removeprefix("biodl: error: ").replace(str(tmp_path) + "/", "")
+
+
+@pytest.mark.slow
+def test_sequences_outside_the_alphabet_or_the_length_policy_are_refused(workflow, tmp_path):
+    good = "ACGT" * 25
+    assert refused(workflow, tmp_path, SEQUENCE_RUN, f">a\n{good}\n>b\n{good[:40]}EFL{good[43:]}\n") == (
+        "new.fa: record 'b' (line 4): letter 'E' at position 41 is not in the DNA alphabet (ACGT; ambiguity "
+        "codes are not allowed)"
+    )
+    assert refused(workflow, tmp_path, SEQUENCE_RUN, f">a\n{good[:50]}N{good[51:]}\n") == (
+        "new.fa: record 'a' (line 2): letter 'N' at position 51 is not in the DNA alphabet (ACGT; ambiguity "
+        "codes are not allowed); the model was trained without ambiguity codes"
+    )
+    assert refused(workflow, tmp_path, SEQUENCE_RUN, f">a\n{good}\n>short\n{good[:80]}\n") == (
+        "new.fa: record 'short' (line 3): 80 residues, fewer than the model's input width 100, and the "
+        "model was trained without padding (1 of 2 records are shorter)"
+    )
+
+
+def test_a_sequence_longer_than_a_variable_width_is_refused_and_a_fixed_width_trims_it(tmp_path):
+    records = read_fasta(write(tmp_path / "x.fa", ">a\nACGTACGT\n>b\nACG\n"), get_alphabet("dna"))
+    check_lengths(records, 8, variable=True, padded=True)
+    with pytest.raises(
+        InputError,
+        match=r"^.*x.fa: record 'a' \(line 1\): 8 residues, more than the model's "
+        r"input width 6 \(the longest training sequence; 1 of 2 records are longer\)$",
+    ):
+        check_lengths(records, 6, variable=True, padded=True)
+    check_lengths(records, 6, variable=False, padded=True)  # a fixed width trims, as in training
+
+
+@pytest.mark.slow
+def test_missing_genes_are_refused_unless_filled_and_then_counted(workflow, tmp_path):
+    matrix = pd.read_csv(workflow / "resources/demo/expression.counts.tsv.gz", sep="\t", dtype=str)
+    cohort = matrix.iloc[3:, :6]  # three genes short, five samples
+    message = refused(workflow, tmp_path, EXPRESSION_RUN, cohort.to_csv(sep="\t", index=False))
+    assert message == (
+        "new.tsv: 3 of the model's 1000 genes are missing (first: GENE0000, GENE0001, GENE0002); fill them "
+        "with their training medians with --fill-missing-genes (apply.fill_missing_genes in the config)"
+    )
+    source = write(tmp_path / "filled.tsv", cohort.to_csv(sep="\t", index=False))
+    bundle = workflow / "results" / EXPRESSION_RUN / "bundle"
+    result = biodl_apply(bundle, source, "-o", tmp_path / "filled_out.tsv", "--fill-missing-genes")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "3 of the model's 1000 genes are missing from" in result.stderr
+        and "training medians" in result.stderr
+    )
+    assert pd.read_csv(tmp_path / "filled_out.tsv", sep="\t")["id"].tolist() == list(cohort.columns[1:])
+
+
+@pytest.mark.slow
+def test_a_damaged_bundle_and_a_label_the_model_does_not_know_are_refused(workflow, tmp_path):
+    bundle = moved_bundle(workflow, SEQUENCE_RUN, tmp_path / "copy")
+    with open(bundle / "model.keras", "ab") as handle:
+        handle.write(b"\0")
+    fasta = write(tmp_path / "a.fa", ">a\n" + "ACGT" * 25 + "\n")
+    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv")
+    assert result.returncode == 1 and "does not match the checksum in bundle.json" in result.stderr
+    good = workflow / "results" / SEQUENCE_RUN / "bundle"
+    sheet = write(tmp_path / "labels.tsv", "id\tlabel\na\tmaybe\n")
+    result = biodl_apply(good, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
+    assert result.returncode == 1
+    assert "labels.tsv: record 'a' (line 2): label 'maybe' is not a class of the model (bound, unbound)" in (
+        result.stderr
+    )
+    assert not (tmp_path / "out.tsv").exists()
+
+
+def test_an_apply_entry_must_name_a_bundled_run_of_the_config():
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    config["apply"] = {"mine": {"run": "dna_binary/cnn/holdout-s7", "input": "x.fa"}}
+    with pytest.raises(
+        InputError,
+        match=r"^config: apply\.mine: run 'dna_binary/cnn/holdout-s7' is not a bundled "
+        r"training run of this config \(e\.g\. ",
+    ):
+        Layout(config).check_apply()
+    config["apply"]["mine"]["run"] = "dna_binary/cnn/holdout-s1"
+    Layout(config).check_apply()
