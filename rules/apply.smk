@@ -43,8 +43,7 @@ rule apply:
         mem_mb=resource("apply", "mem_mb"),
         runtime=resource("apply", "runtime"),
     params:
-        fill_missing_genes=lambda wildcards: config["apply"][wildcards.name][
-            "fill_missing_genes"
-        ],
+        bundles=lambda wildcards: layout.apply_bundles(wildcards.name),
+        settings=lambda wildcards: config["apply"][wildcards.name],
     script:
         "../scripts/apply.py"

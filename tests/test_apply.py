@@ -25,10 +25,11 @@ from test_workflow import copy_workflow, edit_config, snakemake
 
 SEQUENCE_RUN = "dna_binary/cnn/holdout-s1"
 EXPRESSION_RUN = "expression/mlp/fold0-s1"
+FOLD_RUNS = [f"expression/mlp/fold{k}-s1" for k in range(3)]
 
 
 def two_datasets(config: dict) -> None:
-    """The demo's binary DNA and expression datasets, one model each, no baselines, one apply job."""
+    """The demo's binary DNA and expression datasets, one model each, no baselines, three apply jobs."""
     config["datasets"] = {name: config["datasets"][name] for name in ("dna_binary", "expression")}
     config["models"] = {
         "cnn": {
@@ -45,7 +46,13 @@ def two_datasets(config: dict) -> None:
             "run": SEQUENCE_RUN,
             "input": "new/dna_binary.fa.gz",
             "labels": "new/dna_binary.labels.tsv",
-        }
+        },
+        "new_dna_both_strands": {
+            "run": SEQUENCE_RUN,
+            "input": "new/dna_binary.fa.gz",
+            "reverse_complement": True,
+        },
+        "cohort": {"run": FOLD_RUNS, "input": "resources/demo/expression.counts.tsv.gz"},
     }
 
 
@@ -59,7 +66,9 @@ def workflow(tmp_path_factory) -> Path:
     (workdir / "new").mkdir()
     make_demo.dna_binary(np.random.default_rng(2026), workdir / "new", n=300)
     edit_config(workdir, two_datasets)
-    targets = ["results/apply/new_dna/predictions.tsv", f"results/{EXPRESSION_RUN}/bundle/card.md"]
+    targets = [
+        f"results/apply/{name}/predictions.tsv" for name in ("new_dna", "new_dna_both_strands", "cohort")
+    ]
     result = snakemake(workdir, "--cores", "2", *targets)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return workdir
@@ -242,3 +251,62 @@ def test_an_apply_entry_must_name_a_bundled_run_of_the_config():
         Layout(config).check_apply()
     config["apply"]["mine"]["run"] = "dna_binary/cnn/holdout-s1"
     Layout(config).check_apply()
+
+
+@pytest.mark.slow
+def test_the_folds_of_a_model_are_averaged_with_their_spread(workflow, tmp_path):
+    ensemble = pd.read_csv(workflow / "results/apply/cohort/predictions.tsv", sep="\t")
+    members = []
+    for run in FOLD_RUNS:
+        output = tmp_path / f"{run.replace('/', '_')}.tsv"
+        result = biodl_apply(
+            workflow / "results" / run / "bundle",
+            workflow / "resources/demo/expression.counts.tsv.gz",
+            "-o",
+            output,
+        )
+        assert result.returncode == 0, result.stderr
+        members.append(pd.read_csv(output, sep="\t"))
+    classes = ["subtype_A", "subtype_B", "subtype_C"]
+    assert list(ensemble.columns) == [
+        "id",
+        *(f"score:{c}" for c in classes),
+        *(f"sd:score:{c}" for c in classes),
+    ]
+    stacked = np.stack([member[[f"score:{c}" for c in classes]].to_numpy() for member in members])
+    np.testing.assert_allclose(ensemble[[f"score:{c}" for c in classes]], stacked.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        ensemble[[f"sd:score:{c}" for c in classes]], stacked.std(axis=0, ddof=1), rtol=1e-5
+    )
+    np.testing.assert_allclose(ensemble[[f"score:{c}" for c in classes]].sum(axis=1), 1.0, rtol=1e-5)
+    assert (ensemble[[f"sd:score:{c}" for c in classes]].to_numpy() > 0).any()
+
+
+@pytest.mark.slow
+def test_both_strands_average_the_scores_of_the_sequences_and_of_their_reverse_complements(
+    workflow, tmp_path
+):
+    both = pd.read_csv(workflow / "results/apply/new_dna_both_strands/predictions.tsv", sep="\t")
+    with gzip.open(workflow / "new/dna_binary.fa.gz", "rt") as handle:
+        records = list(SeqIO.parse(handle, "fasta"))
+    bundle = workflow / "results" / SEQUENCE_RUN / "bundle"
+    flipped = write(
+        tmp_path / "flipped.fa", "".join(f">{r.id}\n{r.seq.reverse_complement()}\n" for r in records)
+    )
+    assert biodl_apply(bundle, flipped, "-o", tmp_path / "flipped.tsv").returncode == 0
+    forward = pd.read_csv(workflow / "results/apply/new_dna/predictions.tsv", sep="\t")
+    reverse = pd.read_csv(tmp_path / "flipped.tsv", sep="\t")
+    expected = (forward["score:unbound"] + reverse["score:unbound"]) / 2
+    np.testing.assert_allclose(both["score:unbound"], expected, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(forward["score:unbound"], reverse["score:unbound"])  # the strands differ
+    expression = workflow / "results" / EXPRESSION_RUN / "bundle"
+    result = biodl_apply(expression, workflow / "resources/demo/expression.counts.tsv.gz", "-o",
+                         tmp_path / "x.tsv", "--reverse-complement")  # fmt: skip
+    assert result.returncode == 1
+    assert "reverse-complement averaging needs a DNA or RNA model, not expression" in result.stderr
+    mixed = biodl_apply(bundle, expression, flipped, "-o", tmp_path / "x.tsv")
+    assert (
+        mixed.returncode == 1
+        and "cannot be averaged with" in mixed.stderr
+        and "its kind differs" in mixed.stderr
+    )

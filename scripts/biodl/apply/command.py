@@ -25,7 +25,12 @@ def parser() -> argparse.ArgumentParser:
         description="Prepare INPUT exactly as the bundle's training data was prepared (same validators, "
         "encoding and normalisation), predict every item and write the predictions as a TSV.",
     )
-    apply.add_argument("bundle", help="a bundle folder (<run>/bundle in the results)")
+    apply.add_argument(
+        "bundle",
+        nargs="+",
+        help="a bundle folder (<run>/bundle in the results); several (seeds or folds of one model) are "
+        "averaged, with their spread in sd: columns",
+    )
     apply.add_argument("input", help="FASTA (sequence models), or expression matrix or .h5ad")
     apply.add_argument("-o", "--output", required=True, help="predictions TSV to write")
     apply.add_argument(
@@ -35,6 +40,11 @@ def parser() -> argparse.ArgumentParser:
         "--fill-missing-genes",
         action="store_true",
         help="fill genes of the model that the matrix lacks with their training medians (counted in the log)",
+    )
+    apply.add_argument(
+        "--reverse-complement",
+        action="store_true",
+        help="average each DNA or RNA model's scores over both strands",
     )
     return main
 
@@ -52,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             arguments.output,
             labels=arguments.labels,
             fill_missing_genes=arguments.fill_missing_genes,
+            reverse_complement_average=arguments.reverse_complement,
         )
     except UserError as error:
         print(f"{ERROR_PREFIX}{error}", file=sys.stderr)

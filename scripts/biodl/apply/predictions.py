@@ -1,14 +1,26 @@
-"""Apply a bundle to new data: prepare it as in training, predict, write the one prediction format."""
+"""Apply bundles to new data: prepare it as in training, predict, write the one prediction format.
+
+Several bundles of one model (its seeds, or the folds of a K-fold split) are applied as an
+ensemble: each prepares the input with its own preparation (folds fit their own normalisation),
+its predictions are read back in the target's units, and the table holds their mean with the
+standard deviation across members (``sd:<column>``) beside each score or prediction. DNA and RNA
+models can average every member's scores over both strands.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
-from biodl.apply.bundle import read_bundle
+from biodl.alphabets import get_alphabet
+from biodl.apply.bundle import Bundle, read_bundle
 from biodl.apply.prepare import Prepared, encoded_truth, prepare_input
+from biodl.data.encode import reverse_complement
+from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, save_table
 from biodl.train.loaders import Partition
 from biodl.train.predict import item_table
@@ -16,6 +28,7 @@ from biodl.train.predict import item_table
 Path = str | os.PathLike
 log = logging.getLogger("biodl.apply")
 BATCH_SIZE = 256  # as the test partition is predicted after training, so a round trip is bit for bit
+SHARED = ("kind", "task", "label_columns")  # what the members of an ensemble must share
 
 
 def prepared_partition(prepared: Prepared, truth: np.ndarray | None) -> Partition:
@@ -28,35 +41,102 @@ def prepared_partition(prepared: Prepared, truth: np.ndarray | None) -> Partitio
     return Partition(list(prepared.ids), gather, lambda positions: targets[positions])
 
 
-def model_scores(model_path: Path, partition: Partition) -> np.ndarray:
-    """The model's outputs for every item of ``partition``, batch by batch."""
+def model_scores(model_path: Path, inputs: Sequence[Partition]) -> list[np.ndarray]:
+    """The model's outputs for every item of each partition, batch by batch."""
     import keras
 
     import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
     from biodl.train.batches import Batches
 
     model = keras.models.load_model(model_path)
-    return np.asarray(model.predict(Batches(partition, BATCH_SIZE), verbose=0))
+    return [np.asarray(model.predict(Batches(partition, BATCH_SIZE), verbose=0)) for partition in inputs]
+
+
+def check_ensemble(members: list[Bundle]) -> None:
+    """Members of an ensemble predict the same thing: kind, task, labels and their encoding."""
+    first = members[0]
+    for member in members[1:]:
+        for key in SHARED:
+            if member.description[key] != first.description[key]:
+                raise InputError(
+                    f"{member.folder}: cannot be averaged with {first.folder}: its {key} differs "
+                    f"({member.description[key]!r}, not {first.description[key]!r})"
+                )
+        for key in ("classes", "labels", "targets"):
+            if member.description["encoding"].get(key) != first.description["encoding"].get(key):
+                raise InputError(f"{member.folder}: cannot be averaged with {first.folder}: its {key} differ")
+
+
+def strands(member: Bundle, prepared: Prepared) -> list[Prepared]:
+    """The prepared items, and their reverse complements as a second input (DNA and RNA only)."""
+    preparation = member.preparation
+    if member.kind != "sequences" or get_alphabet(preparation["alphabet"]).complement is None:
+        raise InputError(
+            f"{member.folder}: reverse-complement averaging needs a DNA or RNA model, not "
+            f"{preparation.get('alphabet', member.kind)}"
+        )
+    flipped = reverse_complement(
+        prepared.inputs, get_alphabet(preparation["alphabet"]), preparation["length"]["pad"]
+    )
+    return [prepared, Prepared(prepared.ids, flipped, prepared.lines)]
+
+
+def member_table(
+    member: Bundle,
+    input_path: Path,
+    *,
+    labels: Path | None,
+    fill_missing_genes: bool,
+    reverse_complement_average: bool,
+) -> pd.DataFrame:
+    """One bundle's prediction table of the input (scores averaged over strands when asked)."""
+    prepared = prepare_input(member, input_path, fill_missing_genes=fill_missing_genes)
+    truth = encoded_truth(member, labels, prepared, input_path) if labels is not None else None
+    inputs = strands(member, prepared) if reverse_complement_average else [prepared]
+    log.info("%s: %d items of %s prepared", member.name, len(prepared.ids), input_path)
+    scores = model_scores(member.model_path, [prepared_partition(p, truth) for p in inputs])
+    average = scores[0] if len(scores) == 1 else np.mean(scores, axis=0)
+    return item_table(member.task, member.description["encoding"], np.asarray(prepared.ids), average, truth)
+
+
+def ensemble_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The first table with every score or prediction averaged over the tables, and its spread."""
+    if len(tables) == 1:
+        return tables[0]
+    result = tables[0].copy()
+    for column in [name for name in result.columns if name.startswith(("score:", "pred:"))]:
+        values = np.stack([table[column].to_numpy(dtype=np.float64) for table in tables])
+        result[column] = values.mean(axis=0)
+        result[f"sd:{column}"] = values.std(axis=0, ddof=1)
+    return result
 
 
 def apply_bundle(
-    bundle: Path,
+    bundle: Path | Sequence[Path],
     input_path: Path,
     output: Path,
     *,
     labels: Path | None = None,
     fill_missing_genes: bool = False,
+    reverse_complement_average: bool = False,
 ) -> None:
-    """Predict every item of ``input_path`` with the bundle's model and write ``output`` (TSV).
+    """Predict every item of ``input_path`` with one bundle or an ensemble; write ``output`` (TSV).
 
     With ``labels`` (a sheet with the training data's id and label columns) the truth columns
     are written too, as in the test predictions of training.
     """
-    found = read_bundle(bundle)
-    prepared = prepare_input(found, input_path, fill_missing_genes=fill_missing_genes)
-    truth = encoded_truth(found, labels, prepared, input_path) if labels is not None else None
-    log.info("%s: %d items of %s prepared", found.name, len(prepared.ids), input_path)
-    scores = model_scores(found.model_path, prepared_partition(prepared, truth))
-    table = item_table(found.task, found.description["encoding"], np.asarray(prepared.ids), scores, truth)
+    folders = [bundle] if isinstance(bundle, str | os.PathLike) else list(bundle)
+    members = [read_bundle(folder) for folder in folders]
+    check_ensemble(members)
+    tables = [
+        member_table(
+            member,
+            input_path,
+            labels=labels,
+            fill_missing_genes=fill_missing_genes,
+            reverse_complement_average=reverse_complement_average,
+        )
+        for member in members
+    ]
     with all_or_nothing(output):
-        save_table(output, table)
+        save_table(output, ensemble_table(tables))

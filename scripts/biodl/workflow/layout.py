@@ -213,13 +213,23 @@ class Layout:
     def check_apply(self) -> None:
         """Refuse an ``apply`` entry whose run is not a bundled run of this config (one line)."""
         bundled = sorted(RunKey(*run).path for run in self.bundled_runs()) if self.config["bundles"] else []
-        for name, entry in self.config["apply"].items():
-            if entry["run"] not in bundled:
-                known = f"e.g. {', '.join(bundled[:3])}" if bundled else "none: bundles is false"
-                raise InputError(
-                    f"config: apply.{name}: run {entry['run']!r} is not a bundled training run of this "
-                    f"config ({known})"
-                )
+        for name in self.config["apply"]:
+            for run in self.applied_runs(name):
+                if run not in bundled:
+                    known = f"e.g. {', '.join(bundled[:3])}" if bundled else "none: bundles is false"
+                    raise InputError(
+                        f"config: apply.{name}: run {run!r} is not a bundled training run of this "
+                        f"config ({known})"
+                    )
+
+    def applied_runs(self, name: str) -> list[str]:
+        """The runs (path form) whose bundles an ``apply`` entry uses, averaged when several."""
+        run = self.config["apply"][name]["run"]
+        return [run] if isinstance(run, str) else list(run)
+
+    def apply_bundles(self, name: str) -> list[str]:
+        """The bundle folders of an ``apply`` entry."""
+        return [f"{self.results}/{run}/bundle" for run in self.applied_runs(name)]
 
     def apply_output(self, name: str = "{name}") -> str:
         """The predictions of one ``apply`` entry."""
@@ -228,9 +238,11 @@ class Layout:
     def apply_inputs(self, name: str) -> dict[str, str]:
         """The bundle an ``apply`` entry uses and its new input (and labels)."""
         entry = self.config["apply"][name]
-        key = RunKey.parse(entry["run"])
-        inputs = dict(self.bundle(key.dataset, key.model, key.unit, str(key.seed)))
-        inputs["input"] = entry["input"]
+        inputs = {"input": entry["input"]}
+        for index, run in enumerate(self.applied_runs(name)):
+            key = RunKey.parse(run)
+            files = self.bundle(key.dataset, key.model, key.unit, str(key.seed))
+            inputs.update({f"{role}{index}": files[role] for role in ("model", "bundle")})
         if entry["labels"]:
             inputs["labels"] = entry["labels"]
         return inputs
