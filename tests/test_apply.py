@@ -310,3 +310,19 @@ def test_both_strands_average_the_scores_of_the_sequences_and_of_their_reverse_c
         and "cannot be averaged with" in mixed.stderr
         and "its kind differs" in mixed.stderr
     )
+
+
+def test_a_bundle_trained_with_another_keras_is_applied_with_a_warning(tmp_path):
+    from biodl.apply.bundle import Bundle
+    from biodl.apply.predictions import version_warnings
+    from biodl.train.loop import software_versions
+
+    installed = software_versions()
+    run = {"dataset": "d", "model": "cnn", "unit": "holdout", "seed": 1}
+    same = Bundle(tmp_path, {"run": run, "versions": installed})
+    assert version_warnings(same) == []
+    older = Bundle(tmp_path, {"run": run, "versions": {**installed, "keras": "3.0.0"}})
+    assert version_warnings(older) == [
+        f"d/cnn/holdout-s1: trained with keras 3.0.0, applied with {installed['keras']}; "
+        "predictions may differ in the last digits"
+    ]

@@ -108,6 +108,7 @@ def write_bundle(*, files: dict[str, Path], outputs: dict[str, Path], run_key: d
         "encoding": run["encoding"],
         "preparation": preparation,
         "metric": {"name": metric, "higher_is_better": higher},
+        "versions": run["versions"],
         "files": {},
     }
     with all_or_nothing(*outputs.values()):

@@ -52,6 +52,19 @@ def model_scores(model_path: Path, inputs: Sequence[Partition]) -> list[np.ndarr
     return [np.asarray(model.predict(Batches(partition, BATCH_SIZE), verbose=0)) for partition in inputs]
 
 
+def version_warnings(member: Bundle) -> list[str]:
+    """Where the installed Keras or backend differs from the one that trained the bundle's model."""
+    from biodl.train.loop import software_versions
+
+    trained, installed = member.description["versions"], software_versions()
+    return [
+        f"{member.name}: trained with {name} {trained[name]}, applied with {installed.get(name)}; "
+        "predictions may differ in the last digits"
+        for name in ("keras", "backend", trained.get("backend", ""))
+        if name in trained and trained[name] != installed.get(name)
+    ]
+
+
 def check_ensemble(members: list[Bundle]) -> None:
     """Members of an ensemble predict the same thing: kind, task, labels and their encoding."""
     first = members[0]
@@ -90,6 +103,8 @@ def member_table(
     reverse_complement_average: bool,
 ) -> pd.DataFrame:
     """One bundle's prediction table of the input (scores averaged over strands when asked)."""
+    for warning in version_warnings(member):
+        log.warning(warning)
     prepared = prepare_input(member, input_path, fill_missing_genes=fill_missing_genes)
     truth = encoded_truth(member, labels, prepared, input_path) if labels is not None else None
     inputs = strands(member, prepared) if reverse_complement_average else [prepared]
