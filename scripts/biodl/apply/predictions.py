@@ -103,10 +103,10 @@ def member_table(
     reverse_complement_average: bool,
 ) -> pd.DataFrame:
     """One bundle's prediction table of the input (scores averaged over strands when asked)."""
-    for warning in version_warnings(member):
-        log.warning(warning)
     prepared = prepare_input(member, input_path, fill_missing_genes=fill_missing_genes)
     truth = encoded_truth(member, labels, prepared, input_path) if labels is not None else None
+    for warning in version_warnings(member):  # after the input checks: bad input fails before Keras loads
+        log.warning(warning)
     inputs = strands(member, prepared) if reverse_complement_average else [prepared]
     log.info("%s: %d items of %s prepared", member.name, len(prepared.ids), input_path)
     scores = model_scores(member.model_path, [prepared_partition(p, truth) for p in inputs])
