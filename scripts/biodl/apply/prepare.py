@@ -15,7 +15,7 @@ import pandas as pd
 from biodl.alphabets import get_alphabet
 from biodl.apply.bundle import Bundle
 from biodl.data import encode, normalise
-from biodl.data.ingest import check_unique_fasta_ids, read_sheet, sheet_in_order
+from biodl.data.ingest import check_unique_fasta_ids, read_sheet, sample_lines, sheet_in_order
 from biodl.data.labels import check_label_values
 from biodl.errors import InputError, where
 from biodl.io.expression import read_expression
@@ -102,9 +102,7 @@ def prepare_expression(bundle: Bundle, matrix: Path, *, fill_missing_genes: bool
     )
     for note in notes:
         log.info(note)
-    lines = [None] * len(data.samples) if str(matrix).endswith(".h5ad") else [1] * len(data.samples)
-    if preparation["orientation"] == "samples_by_genes" and not str(matrix).endswith(".h5ad"):
-        lines = [line_of(row) for row in range(len(data.samples))]
+    lines = sample_lines(matrix, preparation["orientation"], len(data.samples))
     return Prepared(data.samples, normalise.apply_expression(values, params), lines, notes)
 
 

@@ -189,7 +189,7 @@ def ingest_expression(
     notes, left_out = [], 0
     if samples is not None:
         sheet = read_sheet(samples, id_column, label_columns, extra)
-        lines = _sample_lines(matrix, orientation, len(data.samples))
+        lines = sample_lines(matrix, orientation, len(data.samples))
         data, left_out = _samples_of_sheet(data, sheet[id_column], use_samples, matrix, samples, lines)
         if left_out:
             notes.append(
@@ -202,7 +202,7 @@ def ingest_expression(
             data.samples,
             samples,
             matrix,
-            _sample_lines(matrix, orientation, len(data.samples)),
+            sample_lines(matrix, orientation, len(data.samples)),
         )
         sheet_path = samples
     elif data.obs is not None:
@@ -273,7 +273,7 @@ def _missing_notes(absent: dict) -> list[str]:
     return [f"{found}: imputed per gene with the median of the training partition (missing: impute)"]
 
 
-def _sample_lines(matrix: Path, orientation: str, n_samples: int) -> list[int | None]:
+def sample_lines(matrix: Path, orientation: str, n_samples: int) -> list[int | None]:
     """Line where each sample id appears in the matrix file (None for AnnData)."""
     if str(matrix).endswith(".h5ad"):
         return [None] * n_samples
