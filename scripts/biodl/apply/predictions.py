@@ -101,9 +101,11 @@ def member_table(
     labels: Path | None,
     fill_missing_genes: bool,
     reverse_complement_average: bool,
+    read: dict,
 ) -> pd.DataFrame:
-    """One bundle's prediction table of the input (scores averaged over strands when asked)."""
-    prepared = prepare_input(member, input_path, fill_missing_genes=fill_missing_genes)
+    """One bundle's prediction table of the input (scores averaged over strands when asked);
+    ``read`` holds the input as already read by other members (see :func:`prepare_input`)."""
+    prepared = prepare_input(member, input_path, fill_missing_genes=fill_missing_genes, read=read)
     truth = encoded_truth(member, labels, prepared, input_path) if labels is not None else None
     for warning in version_warnings(member):  # after the input checks: bad input fails before Keras loads
         log.warning(warning)
@@ -143,6 +145,7 @@ def apply_bundle(
     folders = [bundle] if isinstance(bundle, str | os.PathLike) else list(bundle)
     members = [read_bundle(folder) for folder in folders]
     check_ensemble(members)
+    read: dict = {}
     tables = [
         member_table(
             member,
@@ -150,6 +153,7 @@ def apply_bundle(
             labels=labels,
             fill_missing_genes=fill_missing_genes,
             reverse_complement_average=reverse_complement_average,
+            read=read,
         )
         for member in members
     ]

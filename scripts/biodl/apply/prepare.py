@@ -5,6 +5,7 @@ with one line naming the file, the record and the mismatch.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from biodl.data import encode, normalise
 from biodl.data.ingest import check_unique_fasta_ids, read_sheet, sample_lines, sheet_in_order
 from biodl.data.labels import check_label_values
 from biodl.errors import InputError, where
-from biodl.io.expression import read_expression
+from biodl.io.expression import ExpressionMatrix, read_expression
 from biodl.io.fasta import FastaTokens, read_fasta
 from biodl.io.tables import line_of
 from biodl.vocabulary import CLASS_TASKS
@@ -38,26 +39,58 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
-def prepare_input(bundle: Bundle, path: Path, *, fill_missing_genes: bool = False) -> Prepared:
-    """Read, validate and prepare ``path`` (FASTA or expression matrix) for the bundle's model."""
+def prepare_input(
+    bundle: Bundle, path: Path, *, fill_missing_genes: bool = False, read: dict | None = None
+) -> Prepared:
+    """Read, validate and prepare ``path`` (FASTA or expression matrix) for the bundle's model.
+
+    ``read`` caches what was read by reading settings, so the members of an ensemble (whose folds
+    differ in normalisation, not in how the file is read) read the file once.
+    """
+    if bundle.kind == "sequences" and fill_missing_genes:
+        raise InputError(f"{bundle.folder}: fill_missing_genes is for expression models only")
+    cache = {} if read is None else read
+    key = json.dumps([bundle.kind, reading_settings(bundle)], sort_keys=True)
+    if key not in cache:
+        cache[key] = read_input(bundle, path)
     if bundle.kind == "sequences":
-        if fill_missing_genes:
-            raise InputError(f"{bundle.folder}: fill_missing_genes is for expression models only")
-        return prepare_sequences(bundle, path)
-    return prepare_expression(bundle, path, fill_missing_genes=fill_missing_genes)
+        return prepare_sequences(bundle, cache[key])
+    return prepare_expression(bundle, cache[key], path, fill_missing_genes=fill_missing_genes)
 
 
-def prepare_sequences(bundle: Bundle, fasta: Path) -> Prepared:
-    """FASTA → token matrix with the bundle's alphabet and length policy."""
+def reading_settings(bundle: Bundle) -> dict:
+    """What reading the input depends on: the alphabet, or the matrix's layout and value type."""
     preparation = bundle.preparation
-    records = read_fasta(
-        fasta,
-        get_alphabet(preparation["alphabet"]),
-        preparation["allow_ambiguous"],
-        ambiguity_advice="the model was trained without ambiguity codes",
+    if bundle.kind == "sequences":
+        return {"alphabet": preparation["alphabet"], "allow_ambiguous": preparation["allow_ambiguous"]}
+    missing = "impute" if "impute_median" in preparation["normalisation"] else "reject"
+    return {**{key: preparation[key] for key in ("orientation", "values", "layer")}, "missing": missing}
+
+
+def read_input(bundle: Bundle, path: Path) -> FastaTokens | ExpressionMatrix:
+    """The input read and validated as ingest reads the bundle's kind of data."""
+    settings = reading_settings(bundle)
+    if bundle.kind == "sequences":
+        records = read_fasta(
+            path,
+            get_alphabet(settings["alphabet"]),
+            settings["allow_ambiguous"],
+            ambiguity_advice="the model was trained without ambiguity codes",
+        )
+        check_unique_fasta_ids(records)
+        return records
+    return read_expression(
+        path,
+        settings["orientation"],
+        counts=settings["values"] == "counts",
+        layer=settings["layer"],
+        missing=settings["missing"],
     )
-    check_unique_fasta_ids(records)
-    length = preparation["length"]
+
+
+def prepare_sequences(bundle: Bundle, records: FastaTokens) -> Prepared:
+    """FASTA records → token matrix with the bundle's length policy."""
+    length = bundle.preparation["length"]
     width = int(length["width"])
     check_lengths(
         records, width, variable=length["mode"] != "fixed", padded=bundle.description["input"]["padded"]
@@ -86,24 +119,20 @@ def check_lengths(records: FastaTokens, width: int, *, variable: bool, padded: b
         )
 
 
-def prepare_expression(bundle: Bundle, matrix: Path, *, fill_missing_genes: bool = False) -> Prepared:
+def prepare_expression(
+    bundle: Bundle, data: ExpressionMatrix, matrix: Path, *, fill_missing_genes: bool = False
+) -> Prepared:
     """Expression matrix → the bundle's genes in training order, normalised with its parameters."""
     preparation = bundle.preparation
-    params = preparation["normalisation"]
-    data = read_expression(
-        matrix,
-        preparation["orientation"],
-        counts=preparation["values"] == "counts",
-        layer=preparation["layer"],
-        missing="impute" if "impute_median" in params else "reject",
-    )
     values, notes = model_genes(
         data.values, data.genes, preparation, matrix, fill_missing_genes=fill_missing_genes
     )
     for note in notes:
         log.info(note)
     lines = sample_lines(matrix, preparation["orientation"], len(data.samples))
-    return Prepared(data.samples, normalise.apply_expression(values, params), lines, notes)
+    return Prepared(
+        data.samples, normalise.apply_expression(values, preparation["normalisation"]), lines, notes
+    )
 
 
 def model_genes(

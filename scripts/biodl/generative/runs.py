@@ -78,6 +78,7 @@ from biodl.io.outputs import all_or_nothing, save_json, save_table
 from biodl.progress import EpochClock
 from biodl.train.batches import Batches
 from biodl.train.checkpoint import (
+    assign,
     fingerprint,
     load_checkpoint,
     save_checkpoint,
@@ -540,8 +541,7 @@ def _train_vae(
     except TrainingDivergedError:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    for variable, value in zip(model.weights, best):
-        variable.assign(value)
+    assign(model.weights, best)
     return history, state
 
 

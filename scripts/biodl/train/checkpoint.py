@@ -59,8 +59,13 @@ class Saved:
             raise RuntimeError(
                 f"checkpoint holds {len(values)} {group} variables, the model has {len(variables)}"
             )
-        for variable, value in zip(variables, values):
-            variable.assign(value)
+        assign(variables, values)
+
+
+def assign(variables: list, values: list) -> None:
+    """Give ``variables`` the ``values`` (e.g. those of a snapshot), in order."""
+    for variable, value in zip(variables, values):
+        variable.assign(value)
 
 
 def snapshot(variables: list) -> list[np.ndarray]:

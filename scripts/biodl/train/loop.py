@@ -31,6 +31,7 @@ from biodl.progress import EpochClock
 from biodl.train.batches import Batches
 from biodl.train.checkpoint import (
     Saved,
+    assign,
     fingerprint,
     load_checkpoint,
     save_checkpoint,
@@ -198,9 +199,8 @@ def state_groups(model: keras.Model) -> dict[str, list]:
 
 def restore_best(model: keras.Model, best: dict[str, list]) -> None:
     """Give the model and its optimizer the values they had at the best epoch."""
-    for variables, values in zip(state_groups(model).values(), (best[group] for group in BEST_GROUPS)):
-        for variable, value in zip(variables, values):
-            variable.assign(value)
+    for variables, group in zip(state_groups(model).values(), BEST_GROUPS):
+        assign(variables, best[group])
 
 
 def _fit(
