@@ -15,9 +15,10 @@ import pytest
 import yaml
 from Bio import SeqIO
 from biodl.alphabets import get_alphabet
-from biodl.apply.prepare import check_lengths
+from biodl.apply.predictions import apply_bundle
+from biodl.apply.prepare import LengthCheck, UniqueIds
 from biodl.errors import InputError
-from biodl.io.fasta import read_fasta
+from biodl.io.fasta import stream_fasta
 from biodl.workflow.layout import Layout
 from conftest import ROOT, write
 from sklearn.metrics import roc_auc_score
@@ -107,6 +108,8 @@ def test_a_sequence_bundle_copied_elsewhere_reproduces_its_test_predictions_bit_
     result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out.tsv").read_bytes() == expected.read_bytes()
+    apply_bundle(bundle, fasta, tmp_path / "chunked.tsv", labels=sheet, chunk_items=256)  # streamed in chunks
+    assert len(test_ids) > 256 and (tmp_path / "chunked.tsv").read_bytes() == expected.read_bytes()
     unlabelled = biodl_apply(bundle, fasta, "-o", tmp_path / "scores.tsv")
     assert unlabelled.returncode == 0, unlabelled.stderr
     scores = pd.read_csv(tmp_path / "scores.tsv", sep="\t")
@@ -190,16 +193,48 @@ def test_sequences_outside_the_alphabet_or_the_length_policy_are_refused(workflo
     )
 
 
+def length_check(path: Path, width: int, *, variable: bool, padded: bool, records: int = 1) -> None:
+    """Check a FASTA file's lengths in chunks of ``records`` as applying does."""
+    check = LengthCheck(width, variable, padded)
+    for chunk in stream_fasta(path, get_alphabet("dna"), records=records):
+        check.add(chunk)
+    check.check()
+
+
 def test_a_sequence_longer_than_a_variable_width_is_refused_and_a_fixed_width_trims_it(tmp_path):
-    records = read_fasta(write(tmp_path / "x.fa", ">a\nACGTACGT\n>b\nACG\n"), get_alphabet("dna"))
-    check_lengths(records, 8, variable=True, padded=True)
+    path = write(tmp_path / "x.fa", ">a\nACGTACGT\n>b\nACG\n>c\nACGTACGTAC\n")
+    length_check(path, 10, variable=True, padded=True)
     with pytest.raises(
         InputError,
         match=r"^.*x.fa: record 'a' \(line 1\): 8 residues, more than the model's "
-        r"input width 6 \(the longest training sequence; 1 of 2 records are longer\)$",
+        r"input width 6 \(the longest training sequence; 2 of 3 records are longer\)$",
     ):
-        check_lengths(records, 6, variable=True, padded=True)
-    check_lengths(records, 6, variable=False, padded=True)  # a fixed width trims, as in training
+        length_check(path, 6, variable=True, padded=True)  # counted over every chunk
+    length_check(path, 6, variable=False, padded=True)  # a fixed width trims, as in training
+
+
+def test_a_repeated_id_is_found_across_chunks_and_a_hash_collision_is_not_a_repeat(tmp_path, monkeypatch):
+    import biodl.apply.prepare as prepare
+
+    path = write(tmp_path / "r.fa", "".join(f">{name}\nACGT\n" for name in ["x", "a", "b", "c", "x", "d"]))
+
+    def chunks():
+        return stream_fasta(path, get_alphabet("dna"), records=2)
+
+    unique = UniqueIds()
+    for chunk in chunks():
+        unique.add(chunk)
+    assert unique.count == 6
+    with pytest.raises(
+        InputError, match=r"^.*r.fa: record 'x' \(line 9\): duplicate id \(first seen at line 1\)$"
+    ):
+        unique.check(chunks)
+    path.write_text("".join(f">{name}\nACGT\n" for name in ["x", "a", "b", "c", "y", "d"]))
+    monkeypatch.setattr(prepare, "hash", lambda item: 7, raising=False)  # every id collides
+    unique = UniqueIds()
+    for chunk in chunks():
+        unique.add(chunk)
+    unique.check(chunks)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 from Bio import SeqIO
 from biodl.alphabets import DNA, PROTEIN, RNA, decode, lookup_table
 from biodl.errors import InputError
-from biodl.io.fasta import read_fasta
+from biodl.io.fasta import read_fasta, stream_fasta
 from conftest import write
 
 
@@ -62,6 +62,30 @@ def test_chunk_size_does_not_change_the_result(tmp_path, chunk):
     result = read_fasta(write(tmp_path / "c.fa", text), DNA, chunk_bytes=chunk)
     assert result.ids == [n for n, _ in records]
     assert [decode(result.record(i), DNA) for i in range(len(records))] == [s for _, s in records]
+
+
+@pytest.mark.parametrize(("records", "chunk"), [(1, 5), (3, 64), (7, 1 << 20), (40, 16), (500, 64)])
+def test_streamed_batches_hold_exactly_the_records_of_the_whole_file(tmp_path, records, chunk):
+    rng = np.random.default_rng(2)
+    text = "".join(
+        f">r{i} note\n{''.join(rng.choice(list('ACGT'), size=rng.integers(1, 60)))}\n" for i in range(40)
+    )
+    path = write(tmp_path / "s.fa.gz", text)
+    whole = read_fasta(path, DNA)
+    batches = list(stream_fasta(path, DNA, records=records, chunk_bytes=chunk))
+    assert [len(batch) for batch in batches[:-1]] == [records] * (len(batches) - 1)
+    assert [item for batch in batches for item in batch.ids] == whole.ids
+    np.testing.assert_array_equal(np.concatenate([batch.lines for batch in batches]), whole.lines)
+    np.testing.assert_array_equal(np.concatenate([batch.lengths for batch in batches]), whole.lengths)
+    np.testing.assert_array_equal(np.concatenate([batch.tokens for batch in batches]), whole.tokens)
+
+
+def test_a_streamed_file_is_refused_as_a_whole_one_is(tmp_path):
+    path = write(tmp_path / "bad.fa", ">a\nACGT\n>b\nACGT\n>c\nACXT\n")
+    with pytest.raises(InputError, match=r"bad.fa: record 'c' \(line 6\): letter 'X' at position 3"):
+        list(stream_fasta(path, DNA, records=1))
+    with pytest.raises(InputError, match=r"empty.fa: file is empty \(no FASTA records\)$"):
+        list(stream_fasta(write(tmp_path / "empty.fa", "\n\n"), DNA, records=4))
 
 
 def test_matches_biopython_on_a_random_file(tmp_path):

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from biodl.alphabets import get_alphabet
 from biodl.apply.bundle import Bundle, read_bundle
-from biodl.apply.prepare import Prepared, encoded_truth, prepare_input
+from biodl.apply.prepare import CHUNK_ITEMS, Prepared, check_input, encoded_truth
 from biodl.data.encode import reverse_complement
 from biodl.errors import InputError
-from biodl.io.outputs import all_or_nothing, save_table
+from biodl.io.outputs import all_or_nothing
 from biodl.train.loaders import Partition
 from biodl.train.predict import item_table
 
@@ -41,7 +41,10 @@ def prepared_partition(prepared: Prepared, truth: np.ndarray | None) -> Partitio
     return Partition(list(prepared.ids), gather, lambda positions: targets[positions])
 
 
-def model_scores(model_path: Path, inputs: Sequence[Partition]) -> list[np.ndarray]:
+Predictor = Callable[[Sequence[Partition]], list[np.ndarray]]
+
+
+def keras_predictor(model_path: Path) -> Predictor:
     """The model's outputs for every item of each partition, batch by batch."""
     import keras
 
@@ -49,7 +52,11 @@ def model_scores(model_path: Path, inputs: Sequence[Partition]) -> list[np.ndarr
     from biodl.train.batches import Batches
 
     model = keras.models.load_model(model_path)
-    return [np.asarray(model.predict(Batches(partition, BATCH_SIZE), verbose=0)) for partition in inputs]
+
+    def predict(inputs: Sequence[Partition]) -> list[np.ndarray]:
+        return [np.asarray(model.predict(Batches(partition, BATCH_SIZE), verbose=0)) for partition in inputs]
+
+    return predict
 
 
 def version_warnings(member: Bundle) -> list[str]:
@@ -80,14 +87,19 @@ def check_ensemble(members: list[Bundle]) -> None:
                 raise InputError(f"{member.folder}: cannot be averaged with {first.folder}: its {key} differ")
 
 
-def strands(member: Bundle, prepared: Prepared) -> list[Prepared]:
-    """The prepared items, and their reverse complements as a second input (DNA and RNA only)."""
+def check_strands(member: Bundle) -> None:
+    """Reverse-complement averaging needs a DNA or RNA model."""
     preparation = member.preparation
     if member.kind != "sequences" or get_alphabet(preparation["alphabet"]).complement is None:
         raise InputError(
             f"{member.folder}: reverse-complement averaging needs a DNA or RNA model, not "
             f"{preparation.get('alphabet', member.kind)}"
         )
+
+
+def strands(member: Bundle, prepared: Prepared) -> list[Prepared]:
+    """The prepared items, and their reverse complements as a second input (DNA and RNA only)."""
+    preparation = member.preparation
     flipped = reverse_complement(
         prepared.inputs, get_alphabet(preparation["alphabet"]), preparation["length"]["pad"]
     )
@@ -95,23 +107,11 @@ def strands(member: Bundle, prepared: Prepared) -> list[Prepared]:
 
 
 def member_table(
-    member: Bundle,
-    input_path: Path,
-    *,
-    labels: Path | None,
-    fill_missing_genes: bool,
-    reverse_complement_average: bool,
-    read: dict,
+    member: Bundle, predict: Predictor, prepared: Prepared, truth: np.ndarray | None, *, both_strands: bool
 ) -> pd.DataFrame:
-    """One bundle's prediction table of the input (scores averaged over strands when asked);
-    ``read`` holds the input as already read by other members (see :func:`prepare_input`)."""
-    prepared = prepare_input(member, input_path, fill_missing_genes=fill_missing_genes, read=read)
-    truth = encoded_truth(member, labels, prepared, input_path) if labels is not None else None
-    for warning in version_warnings(member):  # after the input checks: bad input fails before Keras loads
-        log.warning(warning)
-    inputs = strands(member, prepared) if reverse_complement_average else [prepared]
-    log.info("%s: %d items of %s prepared", member.name, len(prepared.ids), input_path)
-    scores = model_scores(member.model_path, [prepared_partition(p, truth) for p in inputs])
+    """One bundle's prediction table of a chunk of items (scores averaged over strands when asked)."""
+    inputs = strands(member, prepared) if both_strands else [prepared]
+    scores = predict([prepared_partition(p, truth) for p in inputs])
     average = scores[0] if len(scores) == 1 else np.mean(scores, axis=0)
     return item_table(member.task, member.description["encoding"], np.asarray(prepared.ids), average, truth)
 
@@ -136,26 +136,51 @@ def apply_bundle(
     labels: Path | None = None,
     fill_missing_genes: bool = False,
     reverse_complement_average: bool = False,
+    chunk_items: int = CHUNK_ITEMS,
 ) -> None:
     """Predict every item of ``input_path`` with one bundle or an ensemble; write ``output`` (TSV).
 
-    With ``labels`` (a sheet with the training data's id and label columns) the truth columns
-    are written too, as in the test predictions of training.
+    The input is checked in full before any model loads, then predicted and written in chunks of
+    ``chunk_items`` (a FASTA file streams: memory does not grow with its size). With ``labels`` (a
+    sheet with the training data's id and label columns) the truth columns are written too, as in
+    the test predictions of training.
     """
     folders = [bundle] if isinstance(bundle, str | os.PathLike) else list(bundle)
     members = [read_bundle(folder) for folder in folders]
     check_ensemble(members)
-    read: dict = {}
-    tables = [
-        member_table(
-            member,
-            input_path,
-            labels=labels,
-            fill_missing_genes=fill_missing_genes,
-            reverse_complement_average=reverse_complement_average,
-            read=read,
-        )
-        for member in members
-    ]
-    with all_or_nothing(output):
-        save_table(output, ensemble_table(tables))
+    if reverse_complement_average:
+        for member in members:
+            check_strands(member)
+    new = check_input(
+        members,
+        input_path,
+        fill_missing_genes=fill_missing_genes,
+        keep_ids=labels is not None,
+        chunk_items=chunk_items,
+    )
+    truths = [encoded_truth(member, labels, new) if labels is not None else None for member in members]
+    for member in members:
+        for warning in version_warnings(member):
+            log.warning(warning)
+    predictors = [keras_predictor(member.model_path) for member in members]
+    log.info("%d items of %s checked; predicting with %d model(s)", new.count, input_path, len(members))
+    done = 0
+    with all_or_nothing(output), open(output, "w", encoding="utf-8", newline="") as handle:
+        for prepared in new.chunks():
+            size = len(prepared[0].ids)
+            tables = [
+                member_table(
+                    member,
+                    predict,
+                    chunk,
+                    None if truth is None else truth[done : done + size],
+                    both_strands=reverse_complement_average,
+                )
+                for member, predict, chunk, truth in zip(members, predictors, prepared, truths)
+            ]
+            ensemble_table(tables).to_csv(
+                handle, sep="\t", index=False, header=done == 0, lineterminator="\n"
+            )
+            done += size
+            if new.count > size:
+                log.info("%d of %d items predicted", done, new.count)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,17 +17,18 @@ import pandas as pd
 from biodl.alphabets import get_alphabet
 from biodl.apply.bundle import Bundle
 from biodl.data import encode, normalise
-from biodl.data.ingest import check_unique_fasta_ids, read_sheet, sample_lines, sheet_in_order
+from biodl.data.ingest import read_sheet, sample_lines, sheet_in_order
 from biodl.data.labels import check_label_values
 from biodl.errors import InputError, where
 from biodl.io.expression import ExpressionMatrix, read_expression
-from biodl.io.fasta import FastaTokens, read_fasta
+from biodl.io.fasta import FastaTokens, stream_fasta
 from biodl.io.tables import line_of
 from biodl.vocabulary import CLASS_TASKS
 
 Path = str | os.PathLike
 log = logging.getLogger("biodl.apply")
 SHOWN_GENES = 5  # missing genes named in a refusal
+CHUNK_ITEMS = 64 * 256  # items prepared and predicted at a time: whole prediction batches
 
 
 @dataclass
@@ -39,23 +41,48 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
-def prepare_input(
-    bundle: Bundle, path: Path, *, fill_missing_genes: bool = False, read: dict | None = None
-) -> Prepared:
-    """Read, validate and prepare ``path`` (FASTA or expression matrix) for the bundle's model.
+@dataclass
+class CheckedInput:
+    """New input checked in full for every member of an ensemble, then served in chunks of
+    consecutive items, each prepared for every member (``chunks()`` may be called again).
 
-    ``read`` caches what was read by reading settings, so the members of an ensemble (whose folds
-    differ in normalisation, not in how the file is read) read the file once.
+    FASTA files are read twice, once to check and once to predict, so bad input fails before any
+    model loads and memory holds one chunk whatever the file's size; ``ids`` and ``lines`` are kept
+    only when asked for (to match a labels sheet). An expression matrix is read once and is one chunk.
     """
-    if bundle.kind == "sequences" and fill_missing_genes:
-        raise InputError(f"{bundle.folder}: fill_missing_genes is for expression models only")
-    cache = {} if read is None else read
-    key = json.dumps([bundle.kind, reading_settings(bundle)], sort_keys=True)
-    if key not in cache:
-        cache[key] = read_input(bundle, path)
-    if bundle.kind == "sequences":
-        return prepare_sequences(bundle, cache[key])
-    return prepare_expression(bundle, cache[key], path, fill_missing_genes=fill_missing_genes)
+
+    path: Path
+    count: int
+    ids: list[str] | None
+    lines: list[int | None] | None
+    chunks: Callable[[], Iterator[list[Prepared]]]
+
+
+def check_input(
+    members: list[Bundle],
+    path: Path,
+    *,
+    fill_missing_genes: bool = False,
+    keep_ids: bool = False,
+    chunk_items: int = CHUNK_ITEMS,
+) -> CheckedInput:
+    """Read and validate ``path`` (FASTA or expression matrix) for the members' models."""
+    first = members[0]
+    for member in members[1:]:
+        if reading_settings(member) != reading_settings(first):
+            raise InputError(
+                f"{member.folder}: cannot be applied together with {first.folder}: they read their "
+                "input differently"
+            )
+    if first.kind == "sequences":
+        if fill_missing_genes:
+            raise InputError(f"{first.folder}: fill_missing_genes is for expression models only")
+        return check_sequences(members, path, keep_ids=keep_ids, chunk_items=chunk_items)
+    data = read_expression_input(first, path)
+    prepared = [
+        prepare_expression(member, data, path, fill_missing_genes=fill_missing_genes) for member in members
+    ]
+    return CheckedInput(path, len(data.samples), data.samples, prepared[0].lines, lambda: iter([prepared]))
 
 
 def reading_settings(bundle: Bundle) -> dict:
@@ -67,18 +94,50 @@ def reading_settings(bundle: Bundle) -> dict:
     return {**{key: preparation[key] for key in ("orientation", "values", "layer")}, "missing": missing}
 
 
-def read_input(bundle: Bundle, path: Path) -> FastaTokens | ExpressionMatrix:
-    """The input read and validated as ingest reads the bundle's kind of data."""
+def sequence_chunks(bundle: Bundle, path: Path, chunk_items: int) -> Iterator[FastaTokens]:
+    """The FASTA records, validated as ingest validates them, ``chunk_items`` at a time."""
     settings = reading_settings(bundle)
-    if bundle.kind == "sequences":
-        records = read_fasta(
-            path,
-            get_alphabet(settings["alphabet"]),
-            settings["allow_ambiguous"],
-            ambiguity_advice="the model was trained without ambiguity codes",
-        )
-        check_unique_fasta_ids(records)
-        return records
+    return stream_fasta(
+        path,
+        get_alphabet(settings["alphabet"]),
+        settings["allow_ambiguous"],
+        records=chunk_items,
+        ambiguity_advice="the model was trained without ambiguity codes",
+    )
+
+
+def check_sequences(members: list[Bundle], path: Path, *, keep_ids: bool, chunk_items: int) -> CheckedInput:
+    """First pass over a FASTA file: valid records, unique ids, lengths every member can read."""
+
+    def records() -> Iterator[FastaTokens]:
+        return sequence_chunks(members[0], path, chunk_items)
+
+    unique = UniqueIds()
+    policies = {json.dumps(member.preparation["length"], sort_keys=True): member for member in members}
+    lengths = [LengthCheck.of(member) for member in policies.values()]
+    ids: list[str] = []
+    lines: list[int | None] = []
+    for chunk in records():
+        unique.add(chunk)
+        for check in lengths:
+            check.add(chunk)
+        if keep_ids:
+            ids.extend(chunk.ids)
+            lines.extend(chunk.lines.tolist())
+    unique.check(records)
+    for check in lengths:
+        check.check()
+
+    def chunks() -> Iterator[list[Prepared]]:
+        for chunk in records():
+            yield [prepare_sequences(member, chunk) for member in members]
+
+    return CheckedInput(path, unique.count, ids if keep_ids else None, lines if keep_ids else None, chunks)
+
+
+def read_expression_input(bundle: Bundle, path: Path) -> ExpressionMatrix:
+    """The matrix read and validated as ingest reads the bundle's kind of matrix."""
+    settings = reading_settings(bundle)
     return read_expression(
         path,
         settings["orientation"],
@@ -91,32 +150,103 @@ def read_input(bundle: Bundle, path: Path) -> FastaTokens | ExpressionMatrix:
 def prepare_sequences(bundle: Bundle, records: FastaTokens) -> Prepared:
     """FASTA records → token matrix with the bundle's length policy."""
     length = bundle.preparation["length"]
-    width = int(length["width"])
-    check_lengths(
-        records, width, variable=length["mode"] != "fixed", padded=bundle.description["input"]["padded"]
+    tokens, _ = encode.token_matrix(
+        records.tokens, records.offsets, int(length["width"]), length["pad"], length["trim"]
     )
-    tokens, _ = encode.token_matrix(records.tokens, records.offsets, width, length["pad"], length["trim"])
     return Prepared(records.ids, tokens, records.lines.tolist())
 
 
-def check_lengths(records: FastaTokens, width: int, *, variable: bool, padded: bool) -> None:
-    """Refuse records the model cannot read as in training: longer than its width when the width
-    was the longest training sequence (variable length), shorter when it never saw padding."""
-    lengths = records.lengths
-    if variable and (longer := np.flatnonzero(lengths > width)).size:
-        first = int(longer[0])
-        raise InputError(
-            f"{where(records.path, records.ids[first], int(records.lines[first]))}: {int(lengths[first])} "
-            f"residues, more than the model's input width {width} (the longest training sequence; "
-            f"{longer.size} of {len(lengths)} records are longer)"
-        )
-    if not padded and (shorter := np.flatnonzero(lengths < width)).size:
-        first = int(shorter[0])
-        raise InputError(
-            f"{where(records.path, records.ids[first], int(records.lines[first]))}: {int(lengths[first])} "
-            f"residues, fewer than the model's input width {width}, and the model was trained without "
-            f"padding ({shorter.size} of {len(lengths)} records are shorter)"
-        )
+class UniqueIds:
+    """Checks that record ids are unique across the chunks of a file while keeping 8 bytes per
+    record (a hash of its id) rather than every id; repeated hashes are confirmed by reading the
+    file again, so a hash collision never refuses a valid file."""
+
+    def __init__(self) -> None:
+        self.hashes: list[np.ndarray] = []
+
+    @property
+    def count(self) -> int:
+        return sum(len(hashes) for hashes in self.hashes)
+
+    def add(self, records: FastaTokens) -> None:
+        self.hashes.append(np.fromiter(map(hash, records.ids), dtype=np.int64, count=len(records)))
+
+    def check(self, records: Callable[[], Iterator[FastaTokens]]) -> None:
+        """Raise at the first record whose id an earlier record had (``records`` reads the file again)."""
+        hashes = np.sort(np.concatenate(self.hashes)) if self.hashes else np.zeros(0, dtype=np.int64)
+        repeated = set(hashes[1:][hashes[1:] == hashes[:-1]].tolist())
+        if not repeated:
+            return
+        first_line: dict[str, int] = {}
+        for chunk in records():
+            for item, line in zip(chunk.ids, chunk.lines.tolist()):
+                if hash(item) not in repeated:
+                    continue
+                if item in first_line:
+                    raise InputError(
+                        f"{chunk.path}: record {item!r} (line {line}): duplicate id "
+                        f"(first seen at line {first_line[item]})"
+                    )
+                first_line[item] = line
+
+
+@dataclass
+class Refused:
+    """Records refused for one reason: how many, and where the first is with its length."""
+
+    count: int = 0
+    first: tuple[str, int] | None = None
+
+    def add(self, records: FastaTokens, wrong: np.ndarray) -> None:
+        found = np.flatnonzero(wrong)
+        if found.size and self.first is None:
+            index = int(found[0])
+            place = where(records.path, records.ids[index], int(records.lines[index]))
+            self.first = (place, int(records.lengths[index]))
+        self.count += int(found.size)
+
+
+@dataclass
+class LengthCheck:
+    """Records a model cannot read as in training: longer than its width when the width was the
+    longest training sequence (variable length), shorter when it never saw padding."""
+
+    width: int
+    variable: bool
+    padded: bool
+    total: int = 0
+    longer: Refused = field(default_factory=Refused)
+    shorter: Refused = field(default_factory=Refused)
+
+    @classmethod
+    def of(cls, member: Bundle) -> LengthCheck:
+        length = member.preparation["length"]
+        variable = length["mode"] != "fixed"
+        return cls(int(length["width"]), variable, member.description["input"]["padded"])
+
+    def add(self, records: FastaTokens) -> None:
+        lengths = records.lengths
+        if self.variable:
+            self.longer.add(records, lengths > self.width)
+        if not self.padded:
+            self.shorter.add(records, lengths < self.width)
+        self.total += len(records)
+
+    def check(self) -> None:
+        """Raise naming the first refused record and how many there are."""
+        if self.longer.first:
+            place, length = self.longer.first
+            raise InputError(
+                f"{place}: {length} residues, more than the model's input width {self.width} (the longest "
+                f"training sequence; {self.longer.count} of {self.total} records are longer)"
+            )
+        if self.shorter.first:
+            place, length = self.shorter.first
+            raise InputError(
+                f"{place}: {length} residues, fewer than the model's input width {self.width}, and the "
+                f"model was trained without padding ({self.shorter.count} of {self.total} records are "
+                "shorter)"
+            )
 
 
 def prepare_expression(
@@ -171,14 +301,14 @@ def model_genes(
     return chosen, notes
 
 
-def encoded_truth(bundle: Bundle, labels: Path, prepared: Prepared, input_path: Path) -> np.ndarray:
-    """The labels of the new items (a sheet with the bundle's id and label columns), encoded as the
-    model's targets, for the truth columns of the predictions."""
+def encoded_truth(bundle: Bundle, labels: Path, new: CheckedInput) -> np.ndarray:
+    """The labels of the new items (a sheet with the bundle's id and label columns) in input order,
+    encoded as the model's targets, for the truth columns of the predictions."""
     description = bundle.description
     id_column, columns, task = description["id_column"], description["label_columns"], bundle.task
     sheet = read_sheet(labels, id_column, columns, {})
     line = {item: line_of(row) for row, item in enumerate(sheet[id_column])}
-    sheet = sheet_in_order(sheet, id_column, prepared.ids, labels, input_path, prepared.lines)
+    sheet = sheet_in_order(sheet, id_column, new.ids, labels, new.path, new.lines)
     check_label_values(sheet, task, columns, labels, id_column)
     encoding = description["encoding"]
     if task in CLASS_TASKS:

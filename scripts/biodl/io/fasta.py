@@ -17,6 +17,7 @@ import mmap
 import os
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +63,34 @@ class FastaTokens:
     def record(self, index: int) -> np.ndarray:
         """Tokens of one record."""
         return self.tokens[self.offsets[index] : self.offsets[index + 1]]
+
+    def head(self, count: int) -> FastaTokens:
+        """The first ``count`` records."""
+        end = self.offsets[count]
+        return FastaTokens(
+            self.path, self.ids[:count], self.lines[:count], self.tokens[:end], self.offsets[: count + 1]
+        )
+
+    def tail(self, count: int) -> FastaTokens:
+        """The records after the first ``count`` (their tokens copied, so the rest can be freed)."""
+        start = self.offsets[count]
+        return FastaTokens(
+            self.path,
+            self.ids[count:],
+            self.lines[count:],
+            self.tokens[start:].copy(),
+            self.offsets[count:] - start,
+        )
+
+    def followed_by(self, other: FastaTokens) -> FastaTokens:
+        """These records, then ``other``'s."""
+        return FastaTokens(
+            self.path,
+            self.ids + other.ids,
+            np.concatenate([self.lines, other.lines]),
+            np.concatenate([self.tokens, other.tokens]),
+            np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]]),
+        )
 
 
 def decompressed_size_hint(path: str | os.PathLike) -> int:
@@ -251,16 +280,24 @@ class _BlockParser:
         """Assemble the records parsed so far."""
         if not self.seen_header:
             raise InputError(f"{self.path}: file is empty (no FASTA records)")
-        lengths = np.concatenate(self.sink.lengths)
+        lengths = np.concatenate(self.sink.lengths) if self.sink.lengths else np.zeros(0, dtype=np.int64)
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         return FastaTokens(
             path=self.path,
             ids=self.ids,
-            lines=np.concatenate(self.lines),
+            lines=np.concatenate(self.lines) if self.lines else np.zeros(0, dtype=np.int64),
             tokens=self.sink.buffer[: self.sink.used],
             offsets=offsets,
         )
+
+    def drain(self) -> FastaTokens:
+        """The records parsed since the last drain (tokens copied out); the parser keeps its place."""
+        records = self.result()
+        records.tokens = records.tokens.copy()
+        self.sink = _TokenSink(self.sink.buffer)
+        self.ids, self.lines = [], []
+        return records
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -284,11 +321,53 @@ def read_fasta(
     gets ``ambiguity_advice`` (``{ambiguity}`` becomes the alphabet's ambiguity letter).
     """
     path = str(path)
+    size_hint = decompressed_size_hint(check_not_empty(path))
+    parser = _BlockParser(path, alphabet, allow_ambiguous, size_hint, ambiguity_advice)
+    for block in record_blocks(path, chunk_bytes, ByteProgress(log, path, size_hint)):
+        parser.parse(block)
+    return parser.result()
+
+
+def stream_fasta(
+    path: str | os.PathLike,
+    alphabet: Alphabet,
+    allow_ambiguous: bool = False,
+    *,
+    records: int,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    ambiguity_advice: str = CONFIG_AMBIGUITY_ADVICE,
+) -> Iterator[FastaTokens]:
+    """The records of a FASTA file, validated as :func:`read_fasta` does, in consecutive batches
+    of ``records`` (the last one may be shorter); memory holds one batch and one chunk of the file,
+    whatever the file's size."""
+    path = str(path)
+    check_not_empty(path)
+    parser = _BlockParser(path, alphabet, allow_ambiguous, 2 * chunk_bytes, ambiguity_advice)
+    carried: FastaTokens | None = None
+    for block in record_blocks(path, chunk_bytes, ByteProgress(log, path, decompressed_size_hint(path))):
+        parser.parse(block)
+        if len(parser.ids) + (len(carried) if carried else 0) < records:
+            continue
+        carried = parser.drain() if carried is None else carried.followed_by(parser.drain())
+        while len(carried) >= records:
+            yield carried.head(records)
+            carried = carried.tail(records)
+    last = parser.drain()  # raises for a file without records
+    if carried is not None:
+        last = carried.followed_by(last)
+    if len(last):
+        yield last
+
+
+def check_not_empty(path: str) -> str:
+    """The path, if the file is not empty."""
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: file is empty (no FASTA records)")
-    size_hint = decompressed_size_hint(path)
-    parser = _BlockParser(path, alphabet, allow_ambiguous, size_hint, ambiguity_advice)
-    progress = ByteProgress(log, path, size_hint)
+    return path
+
+
+def record_blocks(path: str, chunk_bytes: int, progress: ByteProgress) -> Iterator[bytearray]:
+    """The file's text (gzip or not, checked to be UTF-8 text) in blocks of whole records."""
     pending = bytearray()
     searched = 0
     with open_binary(path) as handle:
@@ -300,9 +379,8 @@ def read_fasta(
             cut = pending.rfind(b"\n>", max(searched - 1, 0)) + 1
             searched = len(pending)
             if cut > 0:
-                parser.parse(pending[:cut])
+                yield pending[:cut]
                 del pending[:cut]
                 searched = len(pending)
     if pending:
-        parser.parse(pending)
-    return parser.result()
+        yield pending
