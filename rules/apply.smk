@@ -27,6 +27,18 @@ rule bundle:
         "../scripts/bundle.py"
 
 
+use rule bundle as bundle_baseline with:
+    output:
+        model=layout.bundle(baseline=True)["model"],
+        bundle=layout.bundle(baseline=True)["bundle"],
+        card=layout.bundle(baseline=True)["card"],
+        card_md=layout.bundle(baseline=True)["card_md"],
+    wildcard_constraints:
+        model=layout.baseline_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+
+
 rule apply:
     input:
         unpack(apply_inputs),

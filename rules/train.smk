@@ -47,6 +47,7 @@ rule baseline:
         unpack(training_inputs),
     output:
         predictions=layout.run()["predictions"],
+        estimator=layout.run()["estimator"],
         run=layout.run()["run"],
     log:
         layout.run_log("baseline"),

@@ -19,6 +19,7 @@ from biodl.apply.predictions import apply_bundle
 from biodl.apply.prepare import LengthCheck, UniqueIds
 from biodl.errors import InputError
 from biodl.io.fasta import stream_fasta
+from biodl.runkey import RunKey
 from biodl.workflow.layout import Layout
 from conftest import ROOT, write
 from sklearn.metrics import roc_auc_score
@@ -27,6 +28,8 @@ from test_workflow import copy_workflow, edit_config, snakemake
 SEQUENCE_RUN = "dna_binary/cnn/holdout-s1"
 EXPRESSION_RUN = "expression/mlp/fold0-s1"
 FOLD_RUNS = [f"expression/mlp/fold{k}-s1" for k in range(3)]
+KMER_RUN = "dna_binary/logistic/holdout-s1"
+BASELINE_RUNS = [KMER_RUN, "dna_binary/onehot_logistic/holdout-s1", "expression/logistic/fold1-s1"]
 
 
 def two_datasets(config: dict) -> None:
@@ -41,8 +44,17 @@ def two_datasets(config: dict) -> None:
         },
         "mlp": {"family": "mlp", "datasets": ["expression"], "training": {"epochs": 15}},
     }
-    config["baselines"] = {}
+    config["baselines"] = {
+        "logistic": {"method": "logistic", "datasets": ["dna_binary", "expression"]},
+        "onehot_logistic": {"method": "onehot_logistic", "datasets": ["dna_binary"]},
+        "shuffled_labels": {"method": "shuffled_labels", "datasets": ["dna_binary"]},
+    }
     config["apply"] = {
+        "new_dna_kmers": {
+            "run": KMER_RUN,
+            "input": "new/dna_binary.fa.gz",
+            "labels": "new/dna_binary.labels.tsv",
+        },
         "new_dna": {
             "run": SEQUENCE_RUN,
             "input": "new/dna_binary.fa.gz",
@@ -68,8 +80,9 @@ def workflow(tmp_path_factory) -> Path:
     make_demo.dna_binary(np.random.default_rng(2026), workdir / "new", n=300)
     edit_config(workdir, two_datasets)
     targets = [
-        f"results/apply/{name}/predictions.tsv" for name in ("new_dna", "new_dna_both_strands", "cohort")
-    ]
+        f"results/apply/{name}/predictions.tsv"
+        for name in ("new_dna", "new_dna_both_strands", "cohort", "new_dna_kmers")
+    ] + [f"results/{run}/bundle/bundle.json" for run in BASELINE_RUNS]
     result = snakemake(workdir, "--cores", "2", *targets)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return workdir
@@ -90,21 +103,38 @@ def moved_bundle(workflow: Path, run: str, target: Path) -> Path:
     return Path(shutil.copytree(workflow / "results" / run / "bundle", target / "bundle"))
 
 
+def partition_input(workflow: Path, run: str, folder: Path) -> tuple[Path, Path, list[str]]:
+    """The raw input of a run's test partition (FASTA or expression matrix), a sheet with its labels,
+    and the test ids in the order of the run's predictions."""
+    test_ids = pd.read_csv(workflow / "results" / run / "predictions.tsv", sep="\t", dtype=str)["id"].tolist()
+    if run.startswith("expression/"):
+        matrix = pd.read_csv(workflow / "resources/demo/expression.counts.tsv.gz", sep="\t", dtype=str)
+        data = folder / "cohort.tsv"
+        matrix[["gene", *test_ids]].to_csv(data, sep="\t", index=False)
+        sheet = pd.read_csv(workflow / "resources/demo/expression.samples.tsv", sep="\t", dtype=str)
+        labels = folder / "samples.tsv"
+        sheet.set_index("sample").loc[test_ids].reset_index().to_csv(labels, sep="\t", index=False)
+        return data, labels, test_ids
+    with gzip.open(workflow / "resources/demo/dna_binary.fa.gz", "rt") as handle:
+        records = {record.id: str(record.seq) for record in SeqIO.parse(handle, "fasta")}
+    data = write(folder / "test.fa", "".join(f">{i}\n{records[i]}\n" for i in test_ids))
+    sheet = pd.read_csv(workflow / "resources/demo/dna_binary.labels.tsv", sep="\t", dtype=str)
+    labels = folder / "labels.tsv"
+    sheet.set_index("id").loc[test_ids].reset_index().to_csv(labels, sep="\t", index=False)
+    return data, labels, test_ids
+
+
 @pytest.mark.slow
 def test_a_sequence_bundle_copied_elsewhere_reproduces_its_test_predictions_bit_for_bit(workflow, tmp_path):
     expected = workflow / "results" / SEQUENCE_RUN / "predictions.tsv"
-    test_ids = pd.read_csv(expected, sep="\t", dtype=str)["id"].tolist()
-    with gzip.open(workflow / "resources/demo/dna_binary.fa.gz", "rt") as handle:
-        records = {record.id: str(record.seq) for record in SeqIO.parse(handle, "fasta")}
-    fasta = write(tmp_path / "test.fa", "".join(f">{i}\n{records[i]}\n" for i in test_ids))
+    fasta, sheet, test_ids = partition_input(workflow, SEQUENCE_RUN, tmp_path)
     labels = pd.read_csv(workflow / "resources/demo/dna_binary.labels.tsv", sep="\t", dtype=str)
-    sheet = tmp_path / "labels.tsv"
-    labels.sample(frac=1.0, random_state=0).to_csv(sheet, sep="\t", index=False)  # any order, extra ids
+    everyone = tmp_path / "everyone.tsv"
+    labels.sample(frac=1.0, random_state=0).to_csv(everyone, sep="\t", index=False)  # any order, extra ids
     bundle = moved_bundle(workflow, SEQUENCE_RUN, tmp_path / "elsewhere")
-    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
+    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", everyone)
     assert result.returncode != 0  # the sheet names ids that are not in the FASTA
     assert "biodl: error: " in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    labels.set_index("id").loc[test_ids].reset_index().to_csv(sheet, sep="\t", index=False)
     result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out.tsv").read_bytes() == expected.read_bytes()
@@ -117,19 +147,43 @@ def test_a_sequence_bundle_copied_elsewhere_reproduces_its_test_predictions_bit_
 
 
 @pytest.mark.slow
-def test_an_expression_bundle_reproduces_its_test_predictions_bit_for_bit(workflow, tmp_path):
-    expected = workflow / "results" / EXPRESSION_RUN / "predictions.tsv"
-    test_ids = pd.read_csv(expected, sep="\t", dtype=str)["id"].tolist()
-    matrix = pd.read_csv(workflow / "resources/demo/expression.counts.tsv.gz", sep="\t", dtype=str)
-    new = tmp_path / "cohort.tsv"
-    matrix[["gene", *test_ids]].to_csv(new, sep="\t", index=False)
-    sheet = pd.read_csv(workflow / "resources/demo/expression.samples.tsv", sep="\t", dtype=str)
-    labels = tmp_path / "samples.tsv"
-    sheet.set_index("sample").loc[test_ids].reset_index().to_csv(labels, sep="\t", index=False)
-    bundle = moved_bundle(workflow, EXPRESSION_RUN, tmp_path / "elsewhere")
-    result = biodl_apply(bundle, new, "-o", tmp_path / "out.tsv", "--labels", labels)
+@pytest.mark.parametrize("run", [EXPRESSION_RUN, *BASELINE_RUNS])
+def test_expression_and_baseline_bundles_reproduce_their_test_predictions_bit_for_bit(
+    workflow, tmp_path, run
+):
+    data, labels, _ = partition_input(workflow, run, tmp_path)
+    bundle = moved_bundle(workflow, run, tmp_path / "elsewhere")
+    result = biodl_apply(bundle, data, "-o", tmp_path / "out.tsv", "--labels", labels)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out.tsv").read_bytes() == expected.read_bytes()
+    assert (tmp_path / "out.tsv").read_bytes() == (
+        workflow / "results" / run / "predictions.tsv"
+    ).read_bytes()
+
+
+@pytest.mark.slow
+def test_a_baseline_bundle_holds_its_estimators_and_the_control_gets_none(workflow):
+    bundle = workflow / "results" / KMER_RUN / "bundle"
+    assert sorted(path.name for path in bundle.iterdir()) == [
+        "bundle.json",
+        "card.json",
+        "card.md",
+        "model.skops",
+    ]
+    description = json.loads((bundle / "bundle.json").read_text())
+    run = json.loads((workflow / "results" / KMER_RUN / "run.json").read_text())
+    assert description["baseline"] == {
+        "method": "logistic",
+        "chosen": run["chosen"],
+        "alphabet_size": 4,
+        "kmer_k": 4,
+    }
+    card = (bundle / "card.md").read_text()
+    assert "- baseline logistic (scikit-learn), seed 1" in card
+    config = yaml.safe_load((workflow / "config/config.yaml").read_text())
+    bundled = [RunKey(*run).path for run in Layout(config).bundled_runs()]
+    assert KMER_RUN in bundled and not [run for run in bundled if "shuffled_labels" in run]
+    predictions = pd.read_csv(workflow / "results/apply/new_dna_kmers/predictions.tsv", sep="\t")
+    assert roc_auc_score(predictions["truth"] == "unbound", predictions["score:unbound"]) > 0.75
 
 
 @pytest.mark.slow
@@ -354,10 +408,17 @@ def test_a_bundle_trained_with_another_keras_is_applied_with_a_warning(tmp_path)
 
     installed = software_versions()
     run = {"dataset": "d", "model": "cnn", "unit": "holdout", "seed": 1}
-    same = Bundle(tmp_path, {"run": run, "versions": installed})
+    same = Bundle(tmp_path, {"run": run, "versions": installed, "baseline": None})
     assert version_warnings(same) == []
-    older = Bundle(tmp_path, {"run": run, "versions": {**installed, "keras": "3.0.0"}})
+    older = Bundle(tmp_path, {"run": run, "versions": {**installed, "keras": "3.0.0"}, "baseline": None})
     assert version_warnings(older) == [
         f"d/cnn/holdout-s1: trained with keras 3.0.0, applied with {installed['keras']}; "
+        "predictions may differ in the last digits"
+    ]
+    run = {**run, "model": "logistic"}
+    baseline = {"method": "logistic"}
+    older = {**installed, "scikit-learn": "1.0.0", "keras": "3.0.0"}  # Keras does not matter to a baseline
+    assert version_warnings(Bundle(tmp_path, {"run": run, "versions": older, "baseline": baseline})) == [
+        f"d/logistic/holdout-s1: trained with scikit-learn 1.0.0, applied with {installed['scikit-learn']}; "
         "predictions may differ in the last digits"
     ]

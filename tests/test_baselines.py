@@ -14,7 +14,7 @@ from biodl.data.encode import kmer_counts
 from biodl.data.split import assign_folds, fold_table
 from biodl.data.units import unit_names
 from biodl.evaluate.compare import fold_test_train_ratios, summarise
-from biodl.io.outputs import save_array, save_json
+from biodl.io.outputs import load_estimators, save_array, save_json
 from biodl.train.loaders import Partition, load_items, load_windows
 from conftest import item_dataset
 from scipy import stats
@@ -176,7 +176,14 @@ def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
     inputs = {**files, "inputs": files["tokens"]}
     outputs = []
     for attempt in ("a", "b"):
-        out = {"predictions": tmp_path / attempt / "predictions.tsv", "run": tmp_path / attempt / "run.json"}
+        out = {
+            name: tmp_path / attempt / file
+            for name, file in (
+                ("predictions", "predictions.tsv"),
+                ("estimator", "model.skops"),
+                ("run", "run.json"),
+            )
+        }
         baseline_run(
             files=inputs,
             outputs=out,
@@ -188,14 +195,17 @@ def test_baseline_run_writes_the_prediction_format_identically_twice(tmp_path):
             method="logistic",
             hparams={},
         )
-        outputs.append((out["predictions"].read_bytes(), out["run"].read_bytes()))
-    assert outputs[0] == outputs[1]
+        outputs.append([path.read_bytes() for path in out.values()])
+    assert outputs[0] == outputs[1]  # the saved estimators too, byte for byte
     table = pd.read_csv(tmp_path / "a" / "predictions.tsv", sep="\t")
     assert table.columns.tolist() == ["id", "truth", "score:no", "score:yes"]
     assert len(table) == 60
     assert table.filter(like="score:").sum(axis=1).to_numpy() == pytest.approx(1.0)
     run = json.loads((tmp_path / "a" / "run.json").read_text())
     assert run["method"] == "logistic" and set(run["chosen"]) == {"C", "k"}
+    saved = load_estimators(tmp_path / "a" / "model.skops")
+    assert type(saved["scaler"]).__name__ == "StandardScaler"
+    assert run["chosen"]["C"] == saved["estimator"].C
 
 
 def test_univariate_windows_are_the_genes_of_the_multivariate_ones(tmp_path):

@@ -2,12 +2,15 @@
 
 A bundle is a folder (``<run>/bundle/``) that can be copied anywhere:
 
-- ``model.keras``: the run's model, unchanged;
+- ``model.keras``: the run's model, unchanged; for a baseline, ``model.skops``: its fitted
+  scikit-learn estimators and feature scaler, with the k-mer settings it chose in ``bundle.json``;
 - ``bundle.json``: what :mod:`biodl.apply.prepare` needs to prepare new input exactly as the
   training data was prepared (kind, task, alphabet and token table, length policy and input
   width; or the gene order of the matrix, its orientation and value type, the normalisation
   fitted on the training partition, and the training medians that fill missing genes when the
-  user asks for it), the label encoding, the metric of record and the checksum of the model;
+  user asks for it; or the time grid, gene order, missing-value and resampling policy and
+  per-gene z-scores of time courses), the label encoding, the metric of record and the
+  checksum of the model;
 - ``card.json`` and ``card.md``: the model card (:mod:`biodl.apply.card`).
 
 Nothing in a bundle points back at the results tree, so it applies on a machine that has never
@@ -27,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.apply.card import model_card, write_card
-from biodl.apply.files import FILE_NAMES, can_bundle
+from biodl.apply.files import CONTROL_METHODS, FILE_NAMES, can_bundle
 from biodl.data.split import read_partitions
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, save_json
@@ -35,7 +38,7 @@ from biodl.vocabulary import PRIMARY
 
 Path = str | os.PathLike
 FORMAT = "biodl-bundle"
-VERSION = 1
+VERSION = 2
 
 
 def sha256(path: Path) -> str:
@@ -73,6 +76,27 @@ def expression_preparation(
     }
 
 
+def timecourse_preparation(settings: dict, genes: list[str], times: list[float], params: dict) -> dict:
+    """How the training time courses were read (missing values, resampling), their time grid, gene
+    order and the per-gene z-scores fitted on the training series."""
+    return {
+        "missing": settings["missing"],
+        "resample": settings["resample"],
+        "times": times,
+        "genes": genes,
+        "normalisation": params,
+    }
+
+
+def baseline_settings(run: dict, meta: dict) -> dict:
+    """What computing a baseline's features needs: its method, the setting it chose (k-mer size,
+    span) and, for sequences, the canonical alphabet size and the configured k."""
+    settings = {"method": run["method"], "chosen": run["chosen"]}
+    if meta["kind"] == "sequences":
+        settings.update(alphabet_size=len(meta["kmer"]["letters"]), kmer_k=meta["kmer"]["k"])
+    return settings
+
+
 def write_bundle(*, files: dict[str, Path], outputs: dict[str, Path], run_key: dict) -> None:
     """Write a run's bundle from its files (``model``, ``run``, ``metrics``, ``meta``, and for
     expression ``genes``, ``params``, ``matrix``, ``split``); ``run_key`` names the run
@@ -82,9 +106,17 @@ def write_bundle(*, files: dict[str, Path], outputs: dict[str, Path], run_key: d
     kind, task = meta["kind"], meta["task"]
     if not can_bundle(kind, task):
         raise InputError(f"{files['run']}: runs of {kind} with task {task!r} cannot be bundled yet")
+    if run.get("method") in CONTROL_METHODS:
+        raise InputError(f"{files['run']}: the {run['method']} control is not bundled")
+    model_file = FilePath(outputs["model"]).name
     (dataset_settings,) = run["config"]["dataset"].values()
     if kind == "sequences":
         preparation = sequence_preparation(meta)
+    elif kind == "timecourse":
+        genes = pd.read_csv(files["genes"], sep="\t", dtype=str, keep_default_na=False)["gene"].tolist()
+        times = pd.read_csv(files["times"], sep="\t")["time"].astype(float).tolist()
+        params = json.loads(FilePath(files["params"]).read_text(encoding="utf-8"))
+        preparation = timecourse_preparation(dataset_settings, genes, times, params)
     else:
         genes = pd.read_csv(files["genes"], sep="\t", dtype=str, keep_default_na=False)["gene"].tolist()
         params = json.loads(FilePath(files["params"]).read_text(encoding="utf-8"))
@@ -98,7 +130,9 @@ def write_bundle(*, files: dict[str, Path], outputs: dict[str, Path], run_key: d
         "format": FORMAT,
         "version": VERSION,
         "run": run_key,
-        "family": run["family"],
+        "family": run.get("family"),
+        "baseline": baseline_settings(run, meta) if "method" in run else None,
+        "model_file": model_file,
         "kind": kind,
         "task": task,
         "id_column": dataset_settings["id_column"],
@@ -113,11 +147,11 @@ def write_bundle(*, files: dict[str, Path], outputs: dict[str, Path], run_key: d
     }
     with all_or_nothing(*outputs.values()):
         shutil.copyfile(files["model"], outputs["model"])
-        description["files"]["model.keras"] = sha256(outputs["model"])
+        description["files"][model_file] = sha256(outputs["model"])
         save_json(outputs["bundle"], description)
         metrics = json.loads(FilePath(files["metrics"]).read_text(encoding="utf-8"))
         checksums = {
-            name: sha256(outputs[key]) for key, name in (("model", "model.keras"), ("bundle", "bundle.json"))
+            name: sha256(outputs[key]) for key, name in (("model", model_file), ("bundle", "bundle.json"))
         }
         write_card(outputs["card"], outputs["card_md"], model_card(description, run, metrics, checksums))
 
@@ -143,7 +177,11 @@ class Bundle:
 
     @property
     def model_path(self) -> FilePath:
-        return self.folder / FILE_NAMES["model"]
+        return self.folder / self.description["model_file"]
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.description["baseline"] is not None
 
     @property
     def name(self) -> str:
@@ -168,10 +206,10 @@ def read_bundle(folder: Path) -> Bundle:
             f"{path}: bundle format version {description.get('version')} is not supported "
             f"(this biodl reads version {VERSION})"
         )
-    model = folder / FILE_NAMES["model"]
+    model = folder / description["model_file"]
     if not model.is_file():
-        raise InputError(f"{folder}: the bundle has no {FILE_NAMES['model']}")
-    if sha256(model) != description["files"]["model.keras"]:
+        raise InputError(f"{folder}: the bundle has no {description['model_file']}")
+    if sha256(model) != description["files"][description["model_file"]]:
         raise InputError(
             f"{model}: does not match the checksum in {FILE_NAMES['bundle']} (the bundle was changed "
             "or damaged)"

@@ -43,6 +43,18 @@ def accepted_input(description: dict) -> list[str]:
         return lines
     genes = preparation["genes"]
     normalisation = preparation["normalisation"]
+    if description["kind"] == "timecourse":
+        resample = preparation["resample"]
+        return [
+            "Time courses as a long table (series, time, gene, value) read with the validator of "
+            f"training; missing values: {preparation['missing']}"
+            + (f"; each series resampled with step {resample:g}." if resample else "."),
+            f"The series must be sampled on the model's time grid ({len(preparation['times'])} points from "
+            f"{preparation['times'][0]:g} to {preparation['times'][-1]:g}); another grid is refused.",
+            f"Genes are matched by name to the {len(genes)} genes of training; extra genes are ignored "
+            "(and counted), missing genes are refused.",
+            "Each gene z-scored with the mean and sd of the training series.",
+        ]
     return [
         f"An expression matrix ({preparation['values']}, {preparation['orientation'].replace('_', ' ')}, "
         "or AnnData) read with the validator of training.",
@@ -56,6 +68,45 @@ def accepted_input(description: dict) -> list[str]:
     ]
 
 
+def model_section(key: dict, run: dict) -> dict:
+    """What the model is: a Keras family and its training, or a baseline and the setting it chose."""
+    if "method" in run:
+        return {
+            "name": key["model"],
+            "method": run["method"],
+            "hparams": run["hparams"],
+            "chosen": run["chosen"],
+            "validation_loss": run["valid_loss"],
+            "seed": key["seed"],
+        }
+    return {
+        "name": key["model"],
+        "family": run["family"],
+        "parameters": run["parameters"],
+        "hparams": run["hparams"],
+        "training": run["training"],
+        "epochs_run": run["epochs_run"],
+        "best_epoch": run["best_epoch"],
+        "seed": key["seed"],
+    }
+
+
+def model_lines(model: dict) -> list[str]:
+    """The card's model section in Markdown."""
+    if "method" in model:
+        return [
+            f"- baseline {model['method']} (scikit-learn), seed {model['seed']}",
+            f"- hyper-parameters: `{json.dumps(model['hparams'], sort_keys=True)}`; chosen on the "
+            f"validation partition: `{json.dumps(model['chosen'], sort_keys=True)}`",
+        ]
+    return [
+        f"- family: {model['family']}, {model['parameters']:,} parameters, seed {model['seed']}",
+        f"- hyper-parameters: `{json.dumps(model['hparams'], sort_keys=True)}`",
+        f"- training: `{json.dumps(model['training'], sort_keys=True)}`; "
+        f"best epoch {model['best_epoch']} of {model['epochs_run']}",
+    ]
+
+
 def model_card(description: dict, run: dict, metrics: dict, checksums: dict[str, str]) -> dict:
     """The card's content from the bundle description, the run record and the run's evaluation."""
     key = description["run"]
@@ -63,16 +114,7 @@ def model_card(description: dict, run: dict, metrics: dict, checksums: dict[str,
     metric = description["metric"]["name"]
     values = metrics["metrics"]
     return {
-        "model": {
-            "name": key["model"],
-            "family": run["family"],
-            "parameters": run["parameters"],
-            "hparams": run["hparams"],
-            "training": run["training"],
-            "epochs_run": run["epochs_run"],
-            "best_epoch": run["best_epoch"],
-            "seed": key["seed"],
-        },
+        "model": model_section(key, run),
         "data": {
             "dataset": key["dataset"],
             "kind": description["kind"],
@@ -120,10 +162,7 @@ def card_markdown(card: dict) -> str:
         "",
         "## Model",
         "",
-        f"- family: {model['family']}, {model['parameters']:,} parameters, seed {model['seed']}",
-        f"- hyper-parameters: `{json.dumps(model['hparams'], sort_keys=True)}`",
-        f"- training: `{json.dumps(model['training'], sort_keys=True)}`; "
-        f"best epoch {model['best_epoch']} of {model['epochs_run']}",
+        *model_lines(model),
         "",
         "## Data",
         "",

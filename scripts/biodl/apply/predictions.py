@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TextIO, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,53 +23,79 @@ from biodl.apply.bundle import Bundle, read_bundle
 from biodl.apply.prepare import CHUNK_ITEMS, Prepared, check_input, encoded_truth
 from biodl.data.encode import reverse_complement
 from biodl.errors import InputError
-from biodl.io.outputs import all_or_nothing
+from biodl.io.outputs import all_or_nothing, load_estimators
 from biodl.train.loaders import Partition
 from biodl.train.predict import item_table
 
 Path = str | os.PathLike
 log = logging.getLogger("biodl.apply")
 BATCH_SIZE = 256  # as the test partition is predicted after training, so a round trip is bit for bit
+T = TypeVar("T")
 SHARED = ("kind", "task", "label_columns")  # what the members of an ensemble must share
 
 
-def prepared_partition(prepared: Prepared, truth: np.ndarray | None) -> Partition:
-    """The prepared items as a partition that batches serve in input order."""
-    targets = truth if truth is not None else np.zeros(len(prepared.ids), dtype=np.float32)
-
-    def gather(positions: np.ndarray) -> tuple[np.ndarray, ...]:
-        return np.asarray(prepared.inputs[positions]), targets[positions]
-
-    return Partition(list(prepared.ids), gather, lambda positions: targets[positions])
-
-
-Predictor = Callable[[Sequence[Partition]], list[np.ndarray]]
+Predictor = Callable[[np.ndarray], np.ndarray]
 
 
 def keras_predictor(model_path: Path) -> Predictor:
-    """The model's outputs for every item of each partition, batch by batch."""
+    """The model's outputs for an array of prepared inputs, in batches of ``BATCH_SIZE``."""
     import keras
 
     import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
-    from biodl.train.batches import Batches
 
     model = keras.models.load_model(model_path)
 
-    def predict(inputs: Sequence[Partition]) -> list[np.ndarray]:
-        return [np.asarray(model.predict(Batches(partition, BATCH_SIZE), verbose=0)) for partition in inputs]
+    def predict(inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(model.predict(inputs, batch_size=BATCH_SIZE, verbose=0))
 
     return predict
 
 
-def version_warnings(member: Bundle) -> list[str]:
-    """Where the installed Keras or backend differs from the one that trained the bundle's model."""
-    from biodl.train.loop import software_versions
+def baseline_predictor(member: Bundle) -> Predictor:
+    """A baseline's scores for an array of prepared inputs: its features computed as in training
+    (the k-mer size or span it chose), scaled with its training scaler, then its estimator."""
+    from biodl.baselines.methods import Letters, dense_for_trees, fitted_features, item_scores
+    from biodl.specs import InputSpec
 
-    trained, installed = member.description["versions"], software_versions()
+    settings, description = member.description["baseline"], member.description
+    spec = InputSpec(**{**description["input"], "shape": tuple(description["input"]["shape"])})
+    letters = Letters(settings["alphabet_size"], settings["kmer_k"]) if member.kind == "sequences" else None
+    features = fitted_features(settings["method"], settings["chosen"], spec, letters)
+    state = load_estimators(member.model_path)
+    n_classes = len(description["encoding"].get("classes", [])) or 2
+
+    def predict(inputs: np.ndarray) -> np.ndarray:
+        partition = Partition(
+            [""] * len(inputs), lambda positions: (inputs[positions], None), lambda positions: None
+        )
+        values = dense_for_trees(settings["method"], state["scaler"].transform(features(partition)))
+        return item_scores(member.task, n_classes, state["estimator"], values)
+
+    return predict
+
+
+def predictor(member: Bundle) -> Predictor:
+    """What predicts with the bundle's model: Keras, or a baseline's estimators."""
+    return baseline_predictor(member) if member.is_baseline else keras_predictor(member.model_path)
+
+
+def version_warnings(member: Bundle) -> list[str]:
+    """Where the installed Keras and backend (scikit-learn for a baseline) differ from those that
+    trained the bundle's model."""
+    from biodl.versions import package_versions
+
+    trained = member.description["versions"]
+    if member.is_baseline:
+        installed, names = package_versions(), ("scikit-learn",)
+    else:
+        from biodl.train.loop import software_versions
+
+        installed = software_versions()
+        names = ("keras", "backend", trained.get("backend", ""))
     return [
         f"{member.name}: trained with {name} {trained[name]}, applied with {installed.get(name)}; "
         "predictions may differ in the last digits"
-        for name in ("keras", "backend", trained.get("backend", ""))
+        for name in names
         if name in trained and trained[name] != installed.get(name)
     ]
 
@@ -111,7 +139,7 @@ def member_table(
 ) -> pd.DataFrame:
     """One bundle's prediction table of a chunk of items (scores averaged over strands when asked)."""
     inputs = strands(member, prepared) if both_strands else [prepared]
-    scores = predict([prepared_partition(p, truth) for p in inputs])
+    scores = [predict(strand.inputs) for strand in inputs]
     average = scores[0] if len(scores) == 1 else np.mean(scores, axis=0)
     return item_table(member.task, member.description["encoding"], np.asarray(prepared.ids), average, truth)
 
@@ -162,11 +190,16 @@ def apply_bundle(
     for member in members:
         for warning in version_warnings(member):
             log.warning(warning)
-    predictors = [keras_predictor(member.model_path) for member in members]
+    predictors = [predictor(member) for member in members]
     log.info("%d items of %s checked; predicting with %d model(s)", new.count, input_path, len(members))
     done = 0
-    with all_or_nothing(output), open(output, "w", encoding="utf-8", newline="") as handle:
-        for prepared in new.chunks():
+    with (
+        all_or_nothing(output),
+        open(output, "w", encoding="utf-8", newline="") as handle,
+        ThreadPoolExecutor(1) as writer,
+    ):
+        written = None
+        for prepared in prefetched(new.chunks()):
             size = len(prepared[0].ids)
             tables = [
                 member_table(
@@ -178,9 +211,26 @@ def apply_bundle(
                 )
                 for member, predict, chunk, truth in zip(members, predictors, prepared, truths)
             ]
-            ensemble_table(tables).to_csv(
-                handle, sep="\t", index=False, header=done == 0, lineterminator="\n"
-            )
+            if written is not None:
+                written.result()  # in order, and a failure to write stops the run
+            written = writer.submit(write_rows, handle, ensemble_table(tables), header=done == 0)
             done += size
             if new.count > size:
                 log.info("%d of %d items predicted", done, new.count)
+        if written is not None:
+            written.result()
+
+
+def write_rows(handle: TextIO, table: pd.DataFrame, *, header: bool) -> None:
+    """Append a chunk's rows to the predictions, as :func:`biodl.io.outputs.save_table` writes them."""
+    table.to_csv(handle, sep="\t", index=False, header=header, lineterminator="\n")
+
+
+def prefetched(items: Iterator[T]) -> Iterator[T]:
+    """The items of an iterator, each next one made in a thread while the caller uses the current one
+    (reading and encoding a chunk overlap the prediction of the one before)."""
+    with ThreadPoolExecutor(1) as reader:
+        coming = reader.submit(next, items, None)
+        while (item := coming.result()) is not None:
+            coming = reader.submit(next, items, None)
+            yield item

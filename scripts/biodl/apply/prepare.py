@@ -23,12 +23,13 @@ from biodl.errors import InputError, where
 from biodl.io.expression import ExpressionMatrix, read_expression
 from biodl.io.fasta import FastaTokens, stream_fasta
 from biodl.io.tables import line_of
+from biodl.io.timecourse import TimeCourses, read_timecourses
 from biodl.vocabulary import CLASS_TASKS
 
 Path = str | os.PathLike
 log = logging.getLogger("biodl.apply")
 SHOWN_GENES = 5  # missing genes named in a refusal
-CHUNK_ITEMS = 64 * 256  # items prepared and predicted at a time: whole prediction batches
+CHUNK_ITEMS = 256 * 256  # items prepared and predicted at a time: whole prediction batches
 
 
 @dataclass
@@ -66,7 +67,8 @@ def check_input(
     keep_ids: bool = False,
     chunk_items: int = CHUNK_ITEMS,
 ) -> CheckedInput:
-    """Read and validate ``path`` (FASTA or expression matrix) for the members' models."""
+    """Read and validate ``path`` (FASTA, expression matrix or long time-course table) for the
+    members' models."""
     first = members[0]
     for member in members[1:]:
         if reading_settings(member) != reading_settings(first):
@@ -78,6 +80,14 @@ def check_input(
         if fill_missing_genes:
             raise InputError(f"{first.folder}: fill_missing_genes is for expression models only")
         return check_sequences(members, path, keep_ids=keep_ids, chunk_items=chunk_items)
+    if first.kind == "timecourse":
+        if fill_missing_genes:
+            raise InputError(f"{first.folder}: fill_missing_genes is for expression models only")
+        settings = reading_settings(first)
+        courses = read_timecourses(path, missing=settings["missing"], resample=settings["resample"])
+        series = [prepare_timecourses(member, courses, path) for member in members]
+        lines = series[0].lines
+        return CheckedInput(path, len(courses.series), courses.series, lines, lambda: iter([series]))
     data = read_expression_input(first, path)
     prepared = [
         prepare_expression(member, data, path, fill_missing_genes=fill_missing_genes) for member in members
@@ -90,6 +100,8 @@ def reading_settings(bundle: Bundle) -> dict:
     preparation = bundle.preparation
     if bundle.kind == "sequences":
         return {"alphabet": preparation["alphabet"], "allow_ambiguous": preparation["allow_ambiguous"]}
+    if bundle.kind == "timecourse":
+        return {"missing": preparation["missing"], "resample": preparation["resample"]}
     missing = "impute" if "impute_median" in preparation["normalisation"] else "reject"
     return {**{key: preparation[key] for key in ("orientation", "values", "layer")}, "missing": missing}
 
@@ -265,6 +277,52 @@ def prepare_expression(
     )
 
 
+def prepare_timecourses(bundle: Bundle, courses: TimeCourses, path: Path) -> Prepared:
+    """Time courses → (series × time × gene) on the model's time grid and genes, z-scored per gene
+    with the training parameters."""
+    preparation = bundle.preparation
+    check_time_grid(courses.times, np.asarray(preparation["times"], dtype=np.float64), path)
+    n_series, n_times, n_genes = courses.values.shape
+    flat = courses.values.reshape(n_series * n_times, n_genes)
+    values, notes = model_genes(
+        flat, courses.genes, preparation, path, fill_missing_genes=False, fillable=False
+    )
+    for note in notes:
+        log.info(note)
+    cube = values.reshape(n_series, n_times, len(preparation["genes"]))
+    normalised = normalise.apply_gene_zscore(cube, preparation["normalisation"])
+    return Prepared(courses.series, normalised, [None] * n_series, notes)
+
+
+def check_time_grid(times: np.ndarray, expected: np.ndarray, path: Path) -> None:
+    """Refuse time courses sampled on another grid than the model's (times equal to 1e-9 relative)."""
+    scale = max(1.0, float(np.max(np.abs(expected)))) if len(expected) else 1.0
+    if len(times) == len(expected) and np.all(np.abs(times - expected) <= 1e-9 * scale):
+        return
+    shared = min(len(times), len(expected))
+    differs = np.flatnonzero(np.abs(times[:shared] - expected[:shared]) > 1e-9 * scale)
+    first = int(differs[0]) if differs.size else shared
+    detail = (
+        f"time point {first + 1} is {times[first]:g}, not {expected[first]:g}"
+        if differs.size
+        else f"{len(times)} time points, not {len(expected)}"
+    )
+    raise InputError(
+        f"{path}: the time grid differs from the model's ({grid_text(expected)}): {detail}; "
+        "resample the series to the model's grid"
+    )
+
+
+def grid_text(times: np.ndarray) -> str:
+    """``0, 1, 2, …, 19 (20 points)``."""
+    shown = ", ".join(f"{time:g}" for time in times[:3])
+    if len(times) > 4:
+        shown += f", …, {times[-1]:g}"
+    elif len(times) == 4:
+        shown += f", {times[-1]:g}"
+    return f"{shown} ({len(times)} points)"
+
+
 def model_genes(
     values: np.ndarray,
     genes: list[str],
@@ -272,19 +330,24 @@ def model_genes(
     path: Path,
     *,
     fill_missing_genes: bool,
+    fillable: bool = True,
 ) -> tuple[np.ndarray, list[str]]:
     """The input's values for the model's genes, in training order (float32, as ingest stores them);
-    extra genes dropped, missing ones refused or filled with their training medians."""
+    extra genes dropped, missing ones refused or (when ``fillable``) filled with their training medians."""
     wanted = preparation["genes"]
     column = {gene: index for index, gene in enumerate(genes)}
     missing = [index for index, gene in enumerate(wanted) if gene not in column]
     notes = []
     if missing and not fill_missing_genes:
         shown = ", ".join(wanted[index] for index in missing[:SHOWN_GENES])
-        raise InputError(
-            f"{path}: {len(missing)} of the model's {len(wanted)} genes are missing (first: {shown}); "
-            "fill them with their training medians with --fill-missing-genes (apply.fill_missing_genes "
+        advice = (
+            "; fill them with their training medians with --fill-missing-genes (apply.fill_missing_genes "
             "in the config)"
+            if fillable
+            else ""
+        )
+        raise InputError(
+            f"{path}: {len(missing)} of the model's {len(wanted)} genes are missing (first: {shown}){advice}"
         )
     extra = len(set(genes) - set(wanted))
     if extra:

@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from biodl.data import encode
+from biodl.specs import InputSpec
 from biodl.train.loaders import Partition, TrainingData
 
 log = logging.getLogger("biodl.baselines.methods")
@@ -76,11 +77,13 @@ GAPPED = {4: (4, 8), 20: (2, 4)}
 
 @dataclass
 class Fitted:
-    """A fitted baseline: its test scores in the model output convention, and what was chosen."""
+    """A fitted baseline: its test scores in the model output convention, what was chosen, and its
+    fitted state (``estimator`` and, for item features, the ``scaler``; saved with the run)."""
 
     scores: np.ndarray
     chosen: dict
     valid_loss: float | None
+    state: dict
 
 
 @dataclass(frozen=True)
@@ -225,19 +228,19 @@ def residue_windows(tokens: np.ndarray, labelled: np.ndarray, window: int, vocab
     return sp.csr_matrix((data, (row, column)), shape=(len(positions), width * vocabulary))
 
 
-def feature_sets(method: str, data: TrainingData, letters: Letters | None, hparams: dict) -> dict:
+def feature_sets(method: str, spec: InputSpec, letters: Letters | None, hparams: dict) -> dict:
     """The features ``method`` may use, keyed by what the validation grid also chooses (e.g. {'k': 4}).
 
     One entry for most methods; the linear k-mer models get one per k of their range.
     """
-    kind = data.spec.kind
+    kind = spec.kind
     if kind == "vector":
         return {(): as_they_are}
     if kind == "series":
         return {(): series_summaries if method == "summary_logistic" else flattened_series}
     if method in ("onehot_logistic", "onehot_ridge"):
-        return {(): one_hot(data.spec.vocabulary_size)}
-    varied = data.spec.padded
+        return {(): one_hot(spec.vocabulary_size)}
+    varied = spec.padded
     if method in ("gkm_logistic", "gkm_ridge"):
         k, span = GAPPED.get(letters.alphabet_size, (3, 6))
         k, span = int(hparams.get("k", k)), int(hparams.get("span", span))
@@ -248,6 +251,14 @@ def feature_sets(method: str, data: TrainingData, letters: Letters | None, hpara
         ks = [letters.kmer_k, *sorted(set(map(int, ks)) - {letters.kmer_k})]
         return {(("k", k),): kmer_frequencies(k, letters, varied) for k in ks}
     return {(("k", letters.kmer_k),): kmer_frequencies(letters.kmer_k, letters, varied)}
+
+
+def fitted_features(method: str, chosen: dict, spec: InputSpec, letters: Letters | None) -> Features:
+    """The feature function of a fitted item baseline: the one of :func:`feature_sets` that its
+    chosen setting names (k, span), to compute the features of new items exactly as in training."""
+    key = tuple((name, int(chosen[name])) for name in ("k", "span") if name in chosen)
+    hparams = {"k": [dict(key)["k"]]} if method in ("logistic", "ridge") and key else dict(key)
+    return feature_sets(method, spec, letters, hparams)[key]
 
 
 # ---------------------------------------------------------------------- estimators
@@ -344,6 +355,19 @@ def multilabel_scores(models: list, x: np.ndarray) -> np.ndarray:
     return np.column_stack([class_scores(model, x, 2)[:, 1] for model in models])
 
 
+def item_scores(task: str, n_classes: int, model: object, values: np.ndarray) -> np.ndarray:
+    """Scores of items in the model output convention (the positive class's probability alone for a
+    binary task; standardised targets for regression) from a fitted estimator or one per column."""
+    if task == "regression":
+        if isinstance(model, list):
+            return np.column_stack([column.predict(values) for column in model])
+        return np.asarray(model.predict(values)).reshape(values.shape[0], -1)
+    if task == "multilabel":
+        return multilabel_scores(model, values)
+    scores = class_scores(model, values, n_classes)
+    return scores[:, 1:] if task == "binary" else scores
+
+
 def log_loss_of(truth: np.ndarray, scores: np.ndarray) -> float:
     """Mean negative log-likelihood of class indices (multiclass) or 0/1 columns (multilabel)."""
     scores = np.clip(scores, 1e-15, 1 - 1e-15)
@@ -362,12 +386,14 @@ def dense_for_trees(method: str, x: np.ndarray | sp.spmatrix) -> np.ndarray | sp
 
 @dataclass
 class Candidate:
-    """One grid setting with the features it uses: how to fit it, score validation and predict test."""
+    """One grid setting with the features it uses: how to fit it, score validation and predict test,
+    and the fitted state to save (the estimator alone unless ``state`` says more)."""
 
     setting: Setting
     fit: Callable[[], object]
     valid_loss: Callable[[object], float]
     predict_test: Callable[[object], np.ndarray]
+    state: Callable[[object], dict] = lambda model: {"estimator": model}
 
 
 def fit_tuned(candidates: list[Candidate], untuned: Candidate | None) -> Fitted:
@@ -378,7 +404,7 @@ def fit_tuned(candidates: list[Candidate], untuned: Candidate | None) -> Fitted:
     """
     if untuned is not None:
         model = untuned.fit()
-        return Fitted(untuned.predict_test(model), untuned.setting, None)
+        return Fitted(untuned.predict_test(model), untuned.setting, None, untuned.state(model))
     best = None
     for candidate in candidates:
         model = candidate.fit()
@@ -387,7 +413,7 @@ def fit_tuned(candidates: list[Candidate], untuned: Candidate | None) -> Fitted:
         if best is None or loss < best[1]:
             best = (candidate, loss, model)
     candidate, loss, model = best
-    return Fitted(candidate.predict_test(model), candidate.setting, loss)
+    return Fitted(candidate.predict_test(model), candidate.setting, loss, candidate.state(model))
 
 
 # ---------------------------------------------------------------------- per task
@@ -421,10 +447,10 @@ def fit_items(
     if base == "boosted_trees":
         hparams = with_leaf_size(hparams, len(parts["train"]))
 
-    def scaled(function: Features) -> dict:
+    def scaled(function: Features) -> tuple[object, dict]:
         x = {name: function(part) for name, part in parts.items() if len(part)}
         scaler = StandardScaler(with_mean=not sp.issparse(x["train"])).fit(x["train"])
-        return {name: dense_for_trees(base, scaler.transform(values)) for name, values in x.items()}
+        return scaler, {name: dense_for_trees(base, scaler.transform(values)) for name, values in x.items()}
 
     def fit(setting: Setting, x: np.ndarray) -> object:
         if task == "regression":
@@ -438,14 +464,7 @@ def fit_items(
         return classifier(base, setting, seed, threads, hparams).fit(x, y["train"])
 
     def predict(model: object, values: np.ndarray) -> np.ndarray:
-        if task == "regression":
-            if isinstance(model, list):
-                return np.column_stack([column.predict(values) for column in model])
-            return np.asarray(model.predict(values)).reshape(values.shape[0], -1)
-        if task == "multilabel":
-            return multilabel_scores(model, values)
-        scores = class_scores(model, values, n_classes)
-        return scores[:, 1:] if task == "binary" else scores
+        return item_scores(task, n_classes, model, values)
 
     def loss(model: object, x_valid: np.ndarray) -> float:
         predicted = predict(model, x_valid)
@@ -457,7 +476,7 @@ def fit_items(
 
     candidates = []
     for key, function in features.items():
-        x = scaled(function)
+        scaler, x = scaled(function)
         grid = settings_grid(base, dict(key)) if has_valid else [untuned_setting(base, dict(key))]
         for setting in grid:
             candidates.append(
@@ -466,6 +485,7 @@ def fit_items(
                     lambda setting=setting, x=x: fit(setting, x["train"]),
                     lambda model, x=x: loss(model, x["valid"]),
                     lambda model, x=x: predict(model, x["test"]),
+                    lambda model, scaler=scaler: {"scaler": scaler, "estimator": model},
                 )
             )
         if not has_valid:  # no choice to make: the configured k-mer size (the last key) is not needed
@@ -530,11 +550,13 @@ def fit_forecasts(method: str, data: TrainingData, seed: int, hparams: dict) -> 
     parts = data.partitions
     x = {name: inputs_and_targets(part)[0] for name, part in parts.items() if len(part)}
     y = {name: inputs_and_targets(part)[1] for name, part in parts.items() if len(part)}
-    if method == "persistence":
-        return Fitted(np.repeat(x["test"][:, -1:, :], horizon, axis=1), {}, None)
+    if method == "persistence":  # nothing fitted: the last value of the look-back is the forecast
+        return Fitted(np.repeat(x["test"][:, -1:, :], horizon, axis=1), {}, None, {})
     if method == "training_mean":
         mean = y["train"].mean(axis=0)
-        return Fitted(np.broadcast_to(mean, (len(x["test"]), horizon, n_genes)).copy(), {}, None)
+        return Fitted(
+            np.broadcast_to(mean, (len(x["test"]), horizon, n_genes)).copy(), {}, None, {"mean": mean}
+        )
     if method == "boosted_trees":
         fit, predict = gene_window_trees(x, y, seed, hparams)
     else:
@@ -619,5 +641,5 @@ def fit_baseline(
             return fit_positions(method, data, seed, threads, hparams)
         if task == "forecasting":
             return fit_forecasts(method, data, seed, hparams)
-        features = feature_sets(method, data, letters, hparams)
+        features = feature_sets(method, data.spec, letters, hparams)
         return fit_items(method, data, features, seed, threads, hparams, unit)

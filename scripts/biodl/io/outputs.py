@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from biodl.errors import InputError
+
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -109,3 +111,58 @@ def save_reproducible_keras(source: str | os.PathLike, target: str | os.PathLike
             info = zipfile.ZipInfo(member.filename, date_time=FIXED_ZIP_TIME)
             info.compress_type = member.compress_type
             copy.writestr(info, data)
+
+
+def _renumber_skops_ids(node: object, numbers: dict[int, int]) -> object:
+    """Replace skops's object ids and the array members named after them (memory addresses) by
+    1, 2, … in order of appearance; objects that shared an id still share one."""
+    if isinstance(node, dict):
+        result = {}
+        for key, value in node.items():
+            if key == "__id__" and isinstance(value, int):
+                result[key] = numbers.setdefault(value, len(numbers) + 1)
+            elif key == "file" and isinstance(value, str) and value.removesuffix(".npy").isdigit():
+                result[key] = f"{numbers.setdefault(int(value.removesuffix('.npy')), len(numbers) + 1)}.npy"
+            else:
+                result[key] = _renumber_skops_ids(value, numbers)
+        return result
+    if isinstance(node, list):
+        return [_renumber_skops_ids(value, numbers) for value in node]
+    return node
+
+
+def save_estimators(path: str | os.PathLike, estimators: object) -> None:
+    """Save fitted scikit-learn objects (in dicts and lists) with ``skops``, which loads them without
+    running pickled code, as a byte-reproducible archive: skops names its members and object ids
+    after memory addresses and stamps the time, so they are renumbered and the times fixed."""
+    import io
+
+    import skops.io
+
+    numbers: dict[int, int] = {}
+    with zipfile.ZipFile(io.BytesIO(skops.io.dumps(estimators))) as original:
+        schema = _renumber_skops_ids(json.loads(original.read("schema.json")), numbers)
+        members = {"schema.json": json.dumps(schema, indent=2).encode("utf-8")}
+        for name in original.namelist():
+            if name != "schema.json":
+                members[f"{numbers[int(name.removesuffix('.npy'))]}.npy"] = original.read(name)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, members[name])
+
+
+TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")  # what a baseline's saved estimators are made of
+
+
+def load_estimators(path: str | os.PathLike) -> object:
+    """Load what :func:`save_estimators` saved, refusing a file that holds a type from outside
+    scikit-learn, numpy, scipy and Python's containers (which skops trusts by default)."""
+    import skops.io
+
+    needed = skops.io.get_untrusted_types(file=path)
+    untrusted = [name for name in needed if not name.startswith(TRUSTED_MODULES)]
+    if untrusted:
+        raise InputError(f"{path}: holds types that are not trusted ({', '.join(untrusted)})")
+    return skops.io.load(path, trusted=needed)

@@ -10,8 +10,7 @@ import copy
 import re
 from collections.abc import Iterable
 
-from biodl.apply.files import FILE_NAMES as BUNDLE_FILE_NAMES
-from biodl.apply.files import can_bundle
+from biodl.apply.files import CONTROL_METHODS, bundle_file_names, can_bundle
 from biodl.data.units import unit_names
 from biodl.errors import InputError
 from biodl.families import FIGURES, baseline_supports, generative_supports, is_generative, supports
@@ -171,6 +170,7 @@ class Layout:
         folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
         names = {
             "model": "model.keras",
+            "estimator": "model.skops",  # a baseline's fitted scikit-learn estimators
             "history": "history.tsv",
             "run": "run.json",
             "predictions": "predictions.tsv",
@@ -179,16 +179,34 @@ class Layout:
         return {key: f"{folder}/{name}" for key, name in names.items()}
 
     def bundle(
-        self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
+        self,
+        dataset: str = "{dataset}",
+        model: str = "{model}",
+        unit: str = "{unit}",
+        seed: str = "{seed}",
+        *,
+        baseline: bool | None = None,
     ) -> dict[str, str]:
-        """Files of the bundle of one training run (:mod:`biodl.apply.bundle`)."""
+        """Files of the bundle of one training or baseline run (:mod:`biodl.apply.bundle`); ``baseline``
+        says which for a wildcard pattern (known from the name otherwise)."""
         folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
-        return {key: f"{folder}/bundle/{name}" for key, name in BUNDLE_FILE_NAMES.items()}
+        baseline = model in self.config["baselines"] if baseline is None else baseline
+        return {key: f"{folder}/bundle/{name}" for key, name in bundle_file_names(baseline=baseline).items()}
 
     def bundled_runs(self) -> list[tuple[str, str, str, int]]:
-        """The training runs that get a bundle: those whose kind and task can be applied to new data."""
+        """The training and baseline runs that get a bundle: those whose kind and task can be applied to
+        new data (controls fitted on shuffled labels excepted)."""
         datasets = self.config["datasets"]
-        return [run for run in self.runs() if can_bundle(datasets[run[0]]["kind"], datasets[run[0]]["task"])]
+        baselines = [
+            (dataset, name, unit, seed)
+            for dataset in datasets
+            for name in self.baselines_for(dataset)
+            if self.config["baselines"][name]["method"] not in CONTROL_METHODS
+            for unit in self.units(dataset)
+            for seed in self.config["seeds"]
+        ]
+        runs = self.runs() + baselines
+        return [run for run in runs if can_bundle(datasets[run[0]]["kind"], datasets[run[0]]["task"])]
 
     def bundle_inputs(self, dataset: str, model: str, unit: str, seed: str) -> dict[str, str]:
         """Files the bundle of a run is made from: the run, its evaluation, and how its data was prepared."""
@@ -196,12 +214,17 @@ class Layout:
         kind = self.config["datasets"][dataset]["kind"]
         ingest = self.ingest(kind, dataset)
         inputs = {key: run[key] for key in ("model", "run", "metrics")}
+        if model in self.config["baselines"]:
+            inputs["model"] = run["estimator"]
         inputs["meta"] = ingest["meta"]
         if kind == "expression":
             inputs.update(ids=ingest["ids"], genes=ingest["genes"], matrix=ingest["matrix"])
             inputs.update(
                 split=self.split(dataset)["split"], params=self.features(kind, dataset, unit)["params"]
             )
+        if kind == "timecourse":
+            inputs.update(genes=ingest["genes"], times=ingest["times"])
+            inputs["params"] = self.features(kind, dataset, unit)["params"]
         return inputs
 
     def bundle_targets(self) -> list[str]:
