@@ -30,11 +30,14 @@ EXPRESSION_RUN = "expression/mlp/fold0-s1"
 FOLD_RUNS = [f"expression/mlp/fold{k}-s1" for k in range(3)]
 KMER_RUN = "dna_binary/logistic/holdout-s1"
 BASELINE_RUNS = [KMER_RUN, "dna_binary/onehot_logistic/holdout-s1", "expression/logistic/fold1-s1"]
+SERIES_RUNS = ["timecourse_classes/mlp/holdout-s1", "timecourse_classes/logistic/holdout-s1"]
 
 
 def two_datasets(config: dict) -> None:
     """The demo's binary DNA and expression datasets, one model each, no baselines, three apply jobs."""
-    config["datasets"] = {name: config["datasets"][name] for name in ("dna_binary", "expression")}
+    config["datasets"] = {
+        name: config["datasets"][name] for name in ("dna_binary", "expression", "timecourse_classes")
+    }
     config["models"] = {
         "cnn": {
             "family": "cnn",
@@ -42,10 +45,14 @@ def two_datasets(config: dict) -> None:
             "datasets": ["dna_binary"],
             "training": {"epochs": 6},
         },
-        "mlp": {"family": "mlp", "datasets": ["expression"], "training": {"epochs": 15}},
+        "mlp": {
+            "family": "mlp",
+            "datasets": ["expression", "timecourse_classes"],
+            "training": {"epochs": 15},
+        },
     }
     config["baselines"] = {
-        "logistic": {"method": "logistic", "datasets": ["dna_binary", "expression"]},
+        "logistic": {"method": "logistic", "datasets": ["dna_binary", "expression", "timecourse_classes"]},
         "onehot_logistic": {"method": "onehot_logistic", "datasets": ["dna_binary"]},
         "shuffled_labels": {"method": "shuffled_labels", "datasets": ["dna_binary"]},
     }
@@ -82,7 +89,7 @@ def workflow(tmp_path_factory) -> Path:
     targets = [
         f"results/apply/{name}/predictions.tsv"
         for name in ("new_dna", "new_dna_both_strands", "cohort", "new_dna_kmers")
-    ] + [f"results/{run}/bundle/bundle.json" for run in BASELINE_RUNS]
+    ] + [f"results/{run}/bundle/bundle.json" for run in BASELINE_RUNS + SERIES_RUNS]
     result = snakemake(workdir, "--cores", "2", *targets)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return workdir
@@ -107,6 +114,14 @@ def partition_input(workflow: Path, run: str, folder: Path) -> tuple[Path, Path,
     """The raw input of a run's test partition (FASTA or expression matrix), a sheet with its labels,
     and the test ids in the order of the run's predictions."""
     test_ids = pd.read_csv(workflow / "results" / run / "predictions.tsv", sep="\t", dtype=str)["id"].tolist()
+    if run.startswith("timecourse_classes/"):
+        table = pd.read_csv(workflow / "resources/demo/timecourse_classes.tsv", sep="\t", dtype=str)
+        data = folder / "series.tsv"
+        table[table["series"].isin(test_ids)].to_csv(data, sep="\t", index=False)
+        sheet = pd.read_csv(workflow / "resources/demo/timecourse_classes.series.tsv", sep="\t", dtype=str)
+        labels = folder / "series_labels.tsv"
+        sheet.set_index("series").loc[test_ids].reset_index().to_csv(labels, sep="\t", index=False)
+        return data, labels, test_ids
     if run.startswith("expression/"):
         matrix = pd.read_csv(workflow / "resources/demo/expression.counts.tsv.gz", sep="\t", dtype=str)
         data = folder / "cohort.tsv"
@@ -147,7 +162,7 @@ def test_a_sequence_bundle_copied_elsewhere_reproduces_its_test_predictions_bit_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run", [EXPRESSION_RUN, *BASELINE_RUNS])
+@pytest.mark.parametrize("run", [EXPRESSION_RUN, *BASELINE_RUNS, *SERIES_RUNS])
 def test_expression_and_baseline_bundles_reproduce_their_test_predictions_bit_for_bit(
     workflow, tmp_path, run
 ):
@@ -158,6 +173,26 @@ def test_expression_and_baseline_bundles_reproduce_their_test_predictions_bit_fo
     assert (tmp_path / "out.tsv").read_bytes() == (
         workflow / "results" / run / "predictions.tsv"
     ).read_bytes()
+
+
+@pytest.mark.slow
+def test_time_courses_on_another_grid_or_without_a_gene_of_the_model_are_refused(workflow, tmp_path):
+    table = pd.read_csv(workflow / "resources/demo/timecourse_classes.tsv", sep="\t", dtype=str)
+    few = table[table["series"].isin(["ts000", "ts001"])]
+    shifted = few.assign(time=(few["time"].astype(float) * 2).map("{:g}".format))
+    assert refused(workflow, tmp_path, SERIES_RUNS[0], shifted.to_csv(sep="\t", index=False)) == (
+        "new.tsv: the time grid differs from the model's (0, 1, 2, …, 39 (40 points)): time point 2 is 2, "
+        "not 1; resample the series to the model's grid"
+    )
+    shorter = few[few["time"].astype(float) < 10]
+    assert refused(workflow, tmp_path, SERIES_RUNS[0], shorter.to_csv(sep="\t", index=False)) == (
+        "new.tsv: the time grid differs from the model's (0, 1, 2, …, 39 (40 points)): 10 time points, "
+        "not 40; resample the series to the model's grid"
+    )
+    without = few[few["gene"] != "gene0"]
+    assert refused(workflow, tmp_path, SERIES_RUNS[1], without.to_csv(sep="\t", index=False)) == (
+        "new.tsv: 1 of the model's 4 genes are missing (first: gene0)"
+    )
 
 
 @pytest.mark.slow
