@@ -16,6 +16,7 @@ from scipy.integrate import solve_ivp
 
 DNA = np.array(list("ACGT"))
 SEED = 20261123
+NEW_SEED = 20261205  # the new data of `new/`, drawn from the same planted answers
 AP1 = "TGACTCA"
 MOTIFS = {"motif_a": "TGACTCA", "motif_b": "CACGTG", "motif_c": "GGAATTCC"}
 HELIX, STRAND, COIL = "AELMQKRH", "VIYFWTC", "GNPSDT"
@@ -61,20 +62,23 @@ def mutate(rng: np.random.Generator, sequence: str, rate: float, letters: str = 
     return "".join(chars)
 
 
-def dna_binary(rng: np.random.Generator, out: Path, n: int = 2400, length: int = 100) -> None:
+def dna_binary(
+    rng: np.random.Generator, out: Path, n: int = 2400, length: int = 100, prefix: str = "seq"
+) -> None:
     """AP-1 motif planted in positives; 5 % are 97 %-identical copies of other records."""
+    out.mkdir(parents=True, exist_ok=True)
     records, rows = [], ["id\tlabel"]
     for i in range(n):
         if i >= 20 and rng.random() < 0.05:
             source = int(rng.integers(0, i))
-            name, sequence = f"seq{i:05d}", mutate(rng, records[source][1], 0.03)
+            name, sequence = f"{prefix}{i:05d}", mutate(rng, records[source][1], 0.03)
             label = rows[source + 1].split("\t")[1]
         else:
             label = "bound" if rng.random() < 0.5 else "unbound"
             chars = background(rng, length)
             if label == "bound":
                 plant(rng, chars, AP1)
-            name, sequence = f"seq{i:05d}", "".join(chars)
+            name, sequence = f"{prefix}{i:05d}", "".join(chars)
         records.append((name, sequence))
         rows.append(f"{name}\t{label}")
     write_text(out / "dna_binary.fa.gz", fasta(records))
@@ -163,16 +167,31 @@ def protein_ss(rng: np.random.Generator, out: Path, families: int = 75, members:
 def expression(
     rng: np.random.Generator, out: Path, patients: int = 80, per: int = 3, genes: int = 1000
 ) -> None:
-    """Negative-binomial counts; 3 subtypes shift 40 marker genes; 3 samples per patient."""
+    """Negative-binomial counts; 3 subtypes shift 40 marker genes; 3 samples per patient.
+
+    ``new/`` gets a new cohort of the same subtypes (its own seed): 30 patients, genes in another
+    order, as a matrix to apply the trained models to.
+    """
     base = rng.lognormal(mean=3.0, sigma=1.2, size=genes)
     markers = {c: rng.choice(genes, size=40, replace=False) for c in range(3)}
     gene_ids = [f"GENE{g:04d}" for g in range(genes)]
+    columns, sheet = cohort(rng, base, markers, range(patients), per)
+    write_cohort(out, gene_ids, columns, sheet)
+    new_rng = np.random.default_rng(NEW_SEED)
+    columns, sheet = cohort(new_rng, base, markers, range(patients, patients + 30), per)
+    write_cohort(out / "new", gene_ids, columns, sheet, order=new_rng.permutation(genes))
+
+
+def cohort(
+    rng: np.random.Generator, base: np.ndarray, markers: dict, patients: range, per: int
+) -> tuple[list[tuple[str, np.ndarray]], list[str]]:
+    """Samples (name, counts) of the patients, subtype by patient number, and their sheet lines."""
     columns, sheet = [], ["sample\tlabel\tpatient"]
-    for p in range(patients):
+    for p in patients:
         subtype = p % 3
         mean = base.copy()
         mean[markers[subtype]] *= 3.0
-        patient_effect = rng.lognormal(0, 0.2, size=genes)
+        patient_effect = rng.lognormal(0, 0.2, size=len(base))
         for s in range(per):
             depth = rng.uniform(0.5, 2.0)
             mu = mean * patient_effect * depth
@@ -181,9 +200,22 @@ def expression(
             name = f"P{p:03d}_S{s}"
             columns.append((name, counts))
             sheet.append(f"{name}\tsubtype_{'ABC'[subtype]}\tpatient{p:03d}")
+    return columns, sheet
+
+
+def write_cohort(
+    out: Path,
+    gene_ids: list[str],
+    columns: list[tuple[str, np.ndarray]],
+    sheet: list[str],
+    order: np.ndarray | None = None,
+) -> None:
+    """The counts matrix (genes × samples, genes in ``order``) and the sample sheet."""
+    out.mkdir(parents=True, exist_ok=True)
     header = "gene\t" + "\t".join(name for name, _ in columns)
     matrix = np.stack([counts for _, counts in columns], axis=1)
-    lines = [header] + [gene_ids[g] + "\t" + "\t".join(map(str, matrix[g])) for g in range(genes)]
+    rows = range(len(gene_ids)) if order is None else order
+    lines = [header] + [gene_ids[g] + "\t" + "\t".join(map(str, matrix[g])) for g in rows]
     write_text(out / "expression.counts.tsv.gz", "\n".join(lines) + "\n")
     write_text(out / "expression.samples.tsv", "\n".join(sheet) + "\n")
 
@@ -263,6 +295,7 @@ def main(out: Path) -> None:
         dna_generation,
     ):
         make(rng, out)
+    dna_binary(np.random.default_rng(NEW_SEED), out / "new", n=500, prefix="new")  # to apply models to
 
 
 if __name__ == "__main__":

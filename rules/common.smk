@@ -161,6 +161,12 @@ def report_inputs(wildcards):
             files[key.input_name("run")] = layout.generative_run(
                 dataset, name, unit, seed
             )["run"]
+    for name in layout.config["apply"]:
+        files[f"applied|{name}"] = layout.apply_output(name)
+        for index, run in enumerate(layout.applied_runs(name)):
+            key = RunKey.parse(run)
+            bundle = layout.bundle(key.dataset, key.model, key.unit, str(key.seed))
+            files[f"card|{name}|{index}"] = bundle["card"]
     return files
 
 

@@ -346,3 +346,47 @@ def test_report_renders_its_tables_and_images_in_headless_chromium(runs, tmp_pat
     images, loaded, tables = map(int, found.groups())
     assert images == loaded == len(figures)
     assert tables == 5  # comparison, metrics, leakage audit, paired, software
+
+
+def test_the_applied_section_states_the_metric_on_new_data_with_an_interval_beside_the_test_value(tmp_path):
+    from biodl.evaluate.report import applied_table
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 2, size=200)
+    score = np.clip(truth * 0.3 + rng.random(200) * 0.7, 0, 1)
+    table = pd.DataFrame(
+        {
+            "id": [f"n{i}" for i in range(200)],
+            "truth": np.where(truth == 1, "yes", "no"),
+            "score:no": 1 - score,
+            "score:yes": score,
+        }
+    )
+    table.to_csv(tmp_path / "labelled.tsv", sep="\t", index=False)
+    table.drop(columns="truth").to_csv(tmp_path / "unlabelled.tsv", sep="\t", index=False)
+    card = {"evaluation": {"metric_of_record": "roc_auc", "metrics": {"roc_auc": {"value": 0.9}}}}
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    config = {
+        "apply": {
+            "labelled": {"run": "d/cnn/holdout-s1", "input": "new.fa", "labels": "new.tsv"},
+            "unlabelled": {"run": ["d/cnn/holdout-s1", "d/cnn/holdout-s2"], "input": "other.fa"},
+        },
+        "evaluation": {"seed": 0, "resamples": 200},
+    }
+    files = {
+        "applied|labelled": tmp_path / "labelled.tsv",
+        "card|labelled|0": tmp_path / "card.json",
+        "applied|unlabelled": tmp_path / "unlabelled.tsv",
+        "card|unlabelled|0": tmp_path / "card.json",
+        "card|unlabelled|1": tmp_path / "card.json",
+    }
+    result = applied_table(config, files, {"d": "binary"})
+    (_, labelled), (_, unlabelled) = result.rows
+    expected = f"{roc_auc_score(truth, score):.3f}"
+    assert labelled[:5] == ["labelled", "d/cnn/holdout-s1", "new.fa", "200", "roc_auc"]
+    assert labelled[5].startswith(f"{expected} [") and labelled[6] == "0.900"
+    low, high = map(float, labelled[5].split("[")[1].rstrip("]").split(", "))
+    assert low < float(expected) < high
+    assert unlabelled[1] == "mean of 2: d/cnn/holdout-s1, d/cnn/holdout-s2"
+    assert unlabelled[5] == "no labels given"

@@ -258,6 +258,8 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
     assert_generative_models_learn(first)
     report = (first / "results/report.html").read_text()
     assert 'id="generative"' in report and "TGACTCA in samples" in report
+    applied = report[report.index('id="applied"') : report.index('id="software"')]
+    assert '<td class="name">new_dna</td>' in applied and '<td class="name">new_cohort</td>' in applied
     supervised = [d["task"] for d in config["datasets"].values() if d["task"] != "generation"]
     shown = sum(len(FIGURES[task]) for task in supervised)
     shown += len(GENERATIVE_FIGURES["tokens"]) + len(GENERATIVE_FIGURES["vector"])

@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 from markupsafe import Markup
 
+from biodl.evaluate.metrics import bootstrap_intervals, metrics_for, read_predictions
 from biodl.families import BASELINE_DESCRIPTIONS, FIGURES
 from biodl.io.outputs import all_or_nothing
 from biodl.runkey import run_inputs
@@ -440,6 +441,48 @@ def dataset_section(
     }
 
 
+APPLIED_HEADERS = [
+    "entry",
+    "model",
+    "input",
+    "items",
+    "metric",
+    "on the new data (95 % CI)",
+    "on its test partition",
+]
+
+
+def applied_table(config: dict, files: dict[str, Path], tasks: dict[str, str]) -> Table | None:
+    """Every ``apply`` entry: its model, input and size; with labels, the metric of record on the new
+    data (bootstrap interval over its items) beside the bundles' own test value (their mean)."""
+    rows = []
+    for name, entry in (config.get("apply") or {}).items():
+        if f"applied|{name}" not in files:
+            continue
+        runs = [entry["run"]] if isinstance(entry["run"], str) else list(entry["run"])
+        task = tasks[runs[0].split("/")[0]]
+        cards = [
+            json.loads(FilePath(files[f"card|{name}|{index}"]).read_text(encoding="utf-8"))
+            for index in range(len(runs))
+        ]
+        metric = cards[0]["evaluation"]["metric_of_record"]
+        tested = [card["evaluation"]["metrics"][metric]["value"] for card in cards]
+        table = pd.read_csv(files[f"applied|{name}"], sep="\t", dtype=str, keep_default_na=False)
+        new_value = "no labels given"
+        if entry.get("labels"):
+            typed = read_predictions(files[f"applied|{name}"], task)
+            value = metrics_for(typed, task)[metric]
+            evaluation = config.get("evaluation") or {}
+            low, high = bootstrap_intervals(
+                typed, task, evaluation.get("seed", 0), evaluation.get("resamples", 1000)
+            )[metric]
+            new_value = f"{number(value)} {interval(low, high)}"
+        model = runs[0] if len(runs) == 1 else f"mean of {len(runs)}: " + ", ".join(runs)
+        test_value = number(float(np.mean(tested))) if None not in tested else "–"
+        rows.append(("", [name, model, str(entry["input"]), str(len(table)), metric, new_value, test_value]))
+    return Table(APPLIED_HEADERS, rows, name_columns=3) if rows else None
+
+
 def group_files(files: dict[str, Path]) -> dict[str, dict]:
     """Split the report's inputs by kind: summary, paired, figure, generative, generative_figure, run,
     data (ingest meta.json) and split (split report.json)."""
@@ -447,7 +490,7 @@ def group_files(files: dict[str, Path]) -> dict[str, dict]:
     groups: dict[str, dict] = {kind: {} for kind in kinds}
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
-        if kind == "run":
+        if kind in ("run", "applied", "card"):
             continue
         if kind in ("summary", "paired", "generative"):
             groups[kind][dataset] = pd.read_csv(path, sep="\t")
@@ -470,7 +513,8 @@ def write_report(
 
     ``files`` keys: 'summary|<dataset>', 'paired|<dataset>',
     'figure|<dataset>|<name>', 'generative|<dataset>' (a generative summary),
-    'generative_figure|<dataset>|<name>' and 'run|<run>' (:class:`biodl.runkey.RunKey`).
+    'generative_figure|<dataset>|<name>', 'run|<run>' (:class:`biodl.runkey.RunKey`), and per
+    ``apply`` entry 'applied|<entry>' (its predictions) and 'card|<entry>|<i>' (its bundles' cards).
     ``kinds`` maps datasets to their input kind (default: sequences).
     """
     groups = group_files(files)
@@ -495,6 +539,7 @@ def write_report(
             for d in tasks
             if d in groups["generative"]
         ],
+        applied=applied_table(config, files, tasks),
         versions=versions_table(list(groups["run"].values())),
         config=yaml.safe_dump(config, sort_keys=True),
     )
