@@ -472,10 +472,8 @@ def applied_table(config: dict, files: dict[str, Path], tasks: dict[str, str]) -
         if entry.get("labels"):
             typed = read_predictions(files[f"applied|{name}"], task)
             value = metrics_for(typed, task)[metric]
-            evaluation = config.get("evaluation") or {}
-            low, high = bootstrap_intervals(
-                typed, task, evaluation.get("seed", 0), evaluation.get("resamples", 1000)
-            )[metric]
+            evaluation = config["evaluation"]
+            low, high = bootstrap_intervals(typed, task, evaluation["seed"], evaluation["resamples"])[metric]
             new_value = f"{number(value)} {interval(low, high)}"
         model = runs[0] if len(runs) == 1 else f"mean of {len(runs)}: " + ", ".join(runs)
         test_value = number(float(np.mean(tested))) if None not in tested else "–"
