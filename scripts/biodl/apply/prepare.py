@@ -76,13 +76,11 @@ def check_input(
                 f"{member.folder}: cannot be applied together with {first.folder}: they read their "
                 "input differently"
             )
+    if fill_missing_genes and first.kind != "expression":
+        raise InputError(f"{first.folder}: fill_missing_genes is for expression models only")
     if first.kind == "sequences":
-        if fill_missing_genes:
-            raise InputError(f"{first.folder}: fill_missing_genes is for expression models only")
         return check_sequences(members, path, keep_ids=keep_ids, chunk_items=chunk_items)
     if first.kind == "timecourse":
-        if fill_missing_genes:
-            raise InputError(f"{first.folder}: fill_missing_genes is for expression models only")
         settings = reading_settings(first)
         courses = read_timecourses(path, missing=settings["missing"], resample=settings["resample"])
         series = [prepare_timecourses(member, courses, path) for member in members]
