@@ -46,7 +46,12 @@ def keras_predictor(model_path: Path) -> Predictor:
     model = keras.models.load_model(model_path)
 
     def predict(inputs: np.ndarray) -> np.ndarray:
-        return np.asarray(model.predict(inputs, batch_size=BATCH_SIZE, verbose=0))
+        # batch by batch as ``model.predict`` splits them (the same compiled step, so the same
+        # bits), without the cost of setting up a ``predict`` call per chunk of a streamed file
+        batches = range(0, len(inputs), BATCH_SIZE)  # input is never empty: readers refuse that
+        return np.concatenate(
+            [np.asarray(model.predict_on_batch(inputs[first : first + BATCH_SIZE])) for first in batches]
+        )
 
     return predict
 
