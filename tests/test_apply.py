@@ -31,19 +31,47 @@ FOLD_RUNS = [f"expression/mlp/fold{k}-s1" for k in range(3)]
 KMER_RUN = "dna_binary/logistic/holdout-s1"
 BASELINE_RUNS = [KMER_RUN, "dna_binary/onehot_logistic/holdout-s1", "expression/logistic/fold1-s1"]
 SERIES_RUNS = ["timecourse_classes/mlp/holdout-s1", "timecourse_classes/logistic/holdout-s1"]
+POSITION_RUNS = ["protein_ss/cnn/holdout-s1", "protein_ss/window_logistic/holdout-s1"]
+FORECAST_RUNS = [
+    "series_forecast/gru/holdout-s1",
+    "series_forecast/ridge_ar/holdout-s1",
+    "series_forecast/persistence/holdout-s1",
+    "gene_forecast/boosted_trees/holdout-s1",
+]
 
 
 def two_datasets(config: dict) -> None:
-    """The demo's binary DNA and expression datasets, one model each, no baselines, three apply jobs."""
+    """The demo's binary DNA, expression, series-class and protein-state datasets and the series as
+    forecasting data (split by series; one gene at a time for the second), a model and baselines
+    each, and four apply jobs."""
     config["datasets"] = {
-        name: config["datasets"][name] for name in ("dna_binary", "expression", "timecourse_classes")
+        name: config["datasets"][name]
+        for name in ("dna_binary", "expression", "timecourse_classes", "protein_ss")
+    }
+    series = {"kind": "timecourse", "task": "forecasting", "values": "resources/demo/timecourse_classes.tsv"}
+    split = {"by": "series", "valid": 0.15, "test": 0.25}
+    config["datasets"]["series_forecast"] = {
+        **series,
+        "windows": {"lookback": 8, "horizon": 3, "stride": 2},
+        "split": split,
+    }
+    config["datasets"]["gene_forecast"] = {
+        **series,
+        "windows": {"lookback": 6, "horizon": 2, "stride": 5, "univariate": True},
+        "split": split,
     }
     config["models"] = {
         "cnn": {
             "family": "cnn",
             "hparams": {"filters": 16},
-            "datasets": ["dna_binary"],
+            "datasets": ["dna_binary", "protein_ss"],
             "training": {"epochs": 6},
+        },
+        "gru": {
+            "family": "gru",
+            "hparams": {"units": [8]},
+            "datasets": ["series_forecast"],
+            "training": {"epochs": 2},
         },
         "mlp": {
             "family": "mlp",
@@ -55,6 +83,14 @@ def two_datasets(config: dict) -> None:
         "logistic": {"method": "logistic", "datasets": ["dna_binary", "expression", "timecourse_classes"]},
         "onehot_logistic": {"method": "onehot_logistic", "datasets": ["dna_binary"]},
         "shuffled_labels": {"method": "shuffled_labels", "datasets": ["dna_binary"]},
+        "window_logistic": {"method": "window_logistic", "datasets": ["protein_ss"]},
+        "ridge_ar": {"method": "ridge_ar", "datasets": ["series_forecast"]},
+        "persistence": {"method": "persistence", "datasets": ["series_forecast"]},
+        "boosted_trees": {
+            "method": "boosted_trees",
+            "datasets": ["gene_forecast"],
+            "hparams": {"max_iter": 20},
+        },
     }
     config["apply"] = {
         "new_dna_kmers": {
@@ -89,7 +125,10 @@ def workflow(tmp_path_factory) -> Path:
     targets = [
         f"results/apply/{name}/predictions.tsv"
         for name in ("new_dna", "new_dna_both_strands", "cohort", "new_dna_kmers")
-    ] + [f"results/{run}/bundle/bundle.json" for run in BASELINE_RUNS + SERIES_RUNS]
+    ] + [
+        f"results/{run}/bundle/bundle.json"
+        for run in BASELINE_RUNS + SERIES_RUNS + POSITION_RUNS + FORECAST_RUNS
+    ]
     result = snakemake(workdir, "--cores", "2", *targets)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return workdir
@@ -110,10 +149,30 @@ def moved_bundle(workflow: Path, run: str, target: Path) -> Path:
     return Path(shutil.copytree(workflow / "results" / run / "bundle", target / "bundle"))
 
 
-def partition_input(workflow: Path, run: str, folder: Path) -> tuple[Path, Path, list[str]]:
-    """The raw input of a run's test partition (FASTA or expression matrix), a sheet with its labels,
-    and the test ids in the order of the run's predictions."""
+def partition_input(workflow: Path, run: str, folder: Path) -> tuple[Path, Path | None, list[str]]:
+    """The raw input of a run's test partition (FASTA, expression matrix or time courses), a sheet
+    with its labels (none for forecasting: the series hold their truth), and the test ids in the order
+    of the run's predictions."""
     test_ids = pd.read_csv(workflow / "results" / run / "predictions.tsv", sep="\t", dtype=str)["id"].tolist()
+    test_ids = list(dict.fromkeys(test_ids))  # per-position predictions have a row per residue
+    if run.startswith(("series_forecast/", "gene_forecast/")):
+        table = pd.read_csv(workflow / "resources/demo/timecourse_classes.tsv", sep="\t", dtype=str)
+        data = folder / "series.tsv"
+        test_series = {item.rsplit("@", 1)[0] for item in test_ids}
+        table[table["series"].isin(test_series)].to_csv(data, sep="\t", index=False)
+        return data, None, test_ids
+    if run.startswith("protein_ss/"):
+        fasta, sheet = (
+            workflow / "resources/demo/protein_ss.fa",
+            workflow / "resources/demo/protein_ss.labels.tsv",
+        )
+        records = {record.id: str(record.seq) for record in SeqIO.parse(fasta, "fasta")}
+        data = write(folder / "test.fa", "".join(f">{i}\n{records[i]}\n" for i in test_ids))
+        labels = folder / "labels.tsv"
+        pd.read_csv(sheet, sep="\t", dtype=str).set_index("id").loc[test_ids].reset_index().to_csv(
+            labels, sep="\t", index=False
+        )
+        return data, labels, test_ids
     if run.startswith("timecourse_classes/"):
         table = pd.read_csv(workflow / "resources/demo/timecourse_classes.tsv", sep="\t", dtype=str)
         data = folder / "series.tsv"
@@ -173,6 +232,84 @@ def test_expression_and_baseline_bundles_reproduce_their_test_predictions_bit_fo
     assert (tmp_path / "out.tsv").read_bytes() == (
         workflow / "results" / run / "predictions.tsv"
     ).read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", POSITION_RUNS)
+def test_per_position_bundles_reproduce_their_test_predictions_bit_for_bit(workflow, tmp_path, run):
+    fasta, labels, _ = partition_input(workflow, run, tmp_path)
+    bundle = moved_bundle(workflow, run, tmp_path / "elsewhere")
+    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", labels)
+    assert result.returncode == 0, result.stderr
+    expected = workflow / "results" / run / "predictions.tsv"
+    assert (tmp_path / "out.tsv").read_bytes() == expected.read_bytes()
+    assert biodl_apply(bundle, fasta, "-o", tmp_path / "scores.tsv").returncode == 0
+    scores = pd.read_csv(tmp_path / "scores.tsv", sep="\t")
+    assert list(scores.columns) == ["id", "position", "score:H", "score:E", "score:C"]
+    records = {record.id: len(record.seq) for record in SeqIO.parse(fasta, "fasta")}
+    assert (
+        scores.groupby("id", sort=False)["position"].max().to_dict() == records
+    )  # every residue, no padding
+
+
+@pytest.mark.slow
+def test_per_position_labels_that_do_not_fit_their_sequence_and_strand_averaging_are_refused(
+    workflow, tmp_path
+):
+    fasta = write(tmp_path / "p.fa", ">p1\nMKTAYIAK\n")
+    sheet = write(tmp_path / "states.tsv", "id\tstates\np1\tHHHHCC\n")
+    bundle = workflow / "results" / POSITION_RUNS[0] / "bundle"
+    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
+    assert result.returncode == 1 and not (tmp_path / "out.tsv").exists()
+    assert result.stderr.strip().endswith(
+        "states.tsv: record 'p1' (line 2): column 'states' has 6 labels for a sequence of 8 residues"
+    )
+    sheet = write(tmp_path / "states.tsv", "id\tstates\np1\tHHHHCCXC\n")
+    result = biodl_apply(bundle, fasta, "-o", tmp_path / "out.tsv", "--labels", sheet)
+    assert result.stderr.strip().endswith(
+        "states.tsv: record 'p1' (line 2): column 'states' label 'X' at position 7 is not one of 'HEC'"
+    )
+    dna = workflow / "results" / SEQUENCE_RUN / "bundle"
+    assert "cannot be averaged with" in biodl_apply(dna, bundle, fasta, "-o", tmp_path / "x.tsv").stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", FORECAST_RUNS)
+def test_forecasting_bundles_reproduce_their_test_windows_bit_for_bit_and_forecast_past_the_data(
+    workflow, tmp_path, run
+):
+    table, _, _ = partition_input(workflow, run, tmp_path)
+    bundle = moved_bundle(workflow, run, tmp_path / "elsewhere")
+    result = biodl_apply(bundle, table, "-o", tmp_path / "out.tsv")
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "out.tsv").read_text().splitlines(keepends=True)
+    expected = (workflow / "results" / run / "predictions.tsv").read_text().splitlines(keepends=True)
+    assert lines[: len(expected)] == expected  # the windows with a truth, as the test windows were
+    beyond = pd.read_csv(tmp_path / "out.tsv", sep="\t").iloc[len(expected) - 1 :]
+    description = json.loads((bundle / "bundle.json").read_text())
+    windows, genes = description["preparation"]["windows"], description["preparation"]["genes"]
+    series = pd.read_csv(table, sep="\t")["series"].unique()
+    assert beyond["truth"].isna().all() and beyond["pred"].notna().all()
+    assert len(beyond) == len(series) * windows["horizon"] * len(genes)
+    assert set(beyond["id"]) == {f"{name}@39" for name in series}  # the window ending at the last time
+    assert sorted(beyond["step"].unique()) == list(range(1, windows["horizon"] + 1))
+
+
+@pytest.mark.slow
+def test_a_forecasting_model_takes_no_labels_and_refuses_another_grid(workflow, tmp_path):
+    table, _, _ = partition_input(workflow, FORECAST_RUNS[0], tmp_path)
+    bundle = workflow / "results" / FORECAST_RUNS[0] / "bundle"
+    sheet = write(tmp_path / "labels.tsv", "series\tlabel\nts000\tx\n")
+    result = biodl_apply(bundle, table, "-o", tmp_path / "out.tsv", "--labels", sheet)
+    assert result.returncode == 1 and result.stderr.strip().endswith(
+        "labels.tsv: a forecasting model takes no labels: its truth is the series' own future"
+    )
+    values = pd.read_csv(table, sep="\t", dtype=str)
+    early = values[values["time"].astype(float) < 30]
+    assert refused(workflow, tmp_path, FORECAST_RUNS[0], early.to_csv(sep="\t", index=False)) == (
+        "new.tsv: the time grid differs from the model's (0, 1, 2, …, 39 (40 points)): 30 time points, "
+        "not 40; resample the series to the model's grid"
+    )
 
 
 @pytest.mark.slow

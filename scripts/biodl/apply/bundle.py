@@ -31,6 +31,7 @@ import pandas as pd
 
 from biodl.apply.card import model_card, write_card
 from biodl.apply.files import CONTROL_METHODS, FILE_NAMES, can_bundle
+from biodl.baselines.methods import position_window
 from biodl.data.split import read_partitions
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, save_json
@@ -58,6 +59,7 @@ def sequence_preparation(meta: dict) -> dict:
         "vocabulary": meta["vocabulary"],
         "allow_ambiguous": len(meta["vocabulary"]) > len(letters),
         "length": meta["length"],
+        "position_classes": meta.get("position_classes"),
     }
 
 
@@ -76,24 +78,31 @@ def expression_preparation(
     }
 
 
-def timecourse_preparation(settings: dict, genes: list[str], times: list[float], params: dict) -> dict:
+def timecourse_preparation(
+    settings: dict, genes: list[str], times: list[float], params: dict, task: str
+) -> dict:
     """How the training time courses were read (missing values, resampling), their time grid, gene
-    order and the per-gene z-scores fitted on the training series."""
+    order, the per-gene z-scores fitted on the training series and, for forecasting, the windows
+    (look-back, horizon, stride, one gene at a time or all)."""
     return {
         "missing": settings["missing"],
         "resample": settings["resample"],
         "times": times,
         "genes": genes,
         "normalisation": params,
+        "windows": settings["windows"] if task == "forecasting" else None,
     }
 
 
 def baseline_settings(run: dict, meta: dict) -> dict:
     """What computing a baseline's features needs: its method, the setting it chose (k-mer size,
-    span) and, for sequences, the canonical alphabet size and the configured k."""
+    span), for sequences the canonical alphabet size and the configured k, and for per-position
+    tasks the residues read on each side."""
     settings = {"method": run["method"], "chosen": run["chosen"]}
     if meta["kind"] == "sequences":
         settings.update(alphabet_size=len(meta["kmer"]["letters"]), kmer_k=meta["kmer"]["k"])
+    if meta["task"] == "per_position":
+        settings["window"] = position_window(run["method"], run["hparams"])
     return settings
 
 
@@ -116,7 +125,7 @@ def write_bundle(*, files: dict[str, Path], outputs: dict[str, Path], run_key: d
         genes = pd.read_csv(files["genes"], sep="\t", dtype=str, keep_default_na=False)["gene"].tolist()
         times = pd.read_csv(files["times"], sep="\t")["time"].astype(float).tolist()
         params = json.loads(FilePath(files["params"]).read_text(encoding="utf-8"))
-        preparation = timecourse_preparation(dataset_settings, genes, times, params)
+        preparation = timecourse_preparation(dataset_settings, genes, times, params, task)
     else:
         genes = pd.read_csv(files["genes"], sep="\t", dtype=str, keep_default_na=False)["gene"].tolist()
         params = json.loads(FilePath(files["params"]).read_text(encoding="utf-8"))

@@ -40,6 +40,11 @@ def accepted_input(description: dict) -> list[str]:
             )
         if not description["input"]["padded"]:
             lines.append("The model never saw padding: sequences shorter than the width are refused.")
+        if description["task"] == "per_position":
+            lines.append(
+                f"One prediction per residue (classes {preparation['position_classes']}); label strings "
+                "given with --labels must have one class per residue."
+            )
         return lines
     genes = preparation["genes"]
     normalisation = preparation["normalisation"]
@@ -54,6 +59,7 @@ def accepted_input(description: dict) -> list[str]:
             f"Genes are matched by name to the {len(genes)} genes of training; extra genes are ignored "
             "(and counted), missing genes are refused.",
             "Each gene z-scored with the mean and sd of the training series.",
+            *forecast_windows(preparation.get("windows")),
         ]
     return [
         f"An expression matrix ({preparation['values']}, {preparation['orientation'].replace('_', ' ')}, "
@@ -65,6 +71,18 @@ def accepted_input(description: dict) -> list[str]:
         f"{'scaled' if normalisation['library_size'] else 'not scaled'}, "
         f"{'log1p, ' if normalisation['log1p'] else ''}{len(normalisation['genes'])} selected genes"
         f"{', z-scored' if normalisation['zscore'] else ''}.",
+    ]
+
+
+def forecast_windows(windows: dict | None) -> list[str]:
+    """How a forecasting model cuts new series into windows, in a sentence (none for other tasks)."""
+    if windows is None:
+        return []
+    reads = "each gene on its own" if windows["univariate"] else "all genes together"
+    return [
+        f"Forecasts {windows['horizon']} steps from the last {windows['lookback']} time points ({reads}): "
+        f"every window on a stride of {windows['stride']} whose horizon lies in the data, with that future "
+        "as truth, then one from the end of each series; in z-scored units."
     ]
 
 

@@ -6,11 +6,11 @@ from biodl.vocabulary import ITEM_CLASSIFICATION
 
 FILE_NAMES = {"model": "model.keras", "bundle": "bundle.json", "card": "card.json", "card_md": "card.md"}
 ESTIMATOR_FILE = "model.skops"  # a baseline's bundle holds its fitted scikit-learn estimators instead
-# one prediction per item (sequence, sample) or per whole time series, by dataset kind
+# tasks whose runs are bundled, by dataset kind: every supervised task
 APPLICABLE = {
-    "sequences": ITEM_CLASSIFICATION | {"regression"},
+    "sequences": ITEM_CLASSIFICATION | {"regression", "per_position"},
     "expression": ITEM_CLASSIFICATION | {"regression"},
-    "timecourse": frozenset({"series_classification"}),
+    "timecourse": frozenset({"series_classification", "forecasting"}),
 }
 CONTROL_METHODS = ("shuffled_labels",)  # fitted to show chance, not to be applied
 

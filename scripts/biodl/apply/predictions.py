@@ -18,14 +18,14 @@ from typing import TextIO, TypeVar
 import numpy as np
 import pandas as pd
 
-from biodl.alphabets import get_alphabet
+from biodl.alphabets import PAD, get_alphabet
 from biodl.apply.bundle import Bundle, read_bundle
 from biodl.apply.prepare import CHUNK_ITEMS, Prepared, check_input, encoded_truth
 from biodl.data.encode import reverse_complement
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, load_estimators
 from biodl.train.loaders import Partition
-from biodl.train.predict import item_table
+from biodl.train.predict import forecast_table, item_table, per_position_table
 
 Path = str | os.PathLike
 log = logging.getLogger("biodl.apply")
@@ -58,16 +58,23 @@ def keras_predictor(model_path: Path) -> Predictor:
 
 def baseline_predictor(member: Bundle) -> Predictor:
     """A baseline's scores for an array of prepared inputs: its features computed as in training
-    (the k-mer size or span it chose), scaled with its training scaler, then its estimator."""
+    (the k-mer size or span it chose), scaled with its training scaler, then its estimator; the
+    residue windows of a per-position baseline; the windows of a forecasting one."""
     from biodl.baselines.methods import Letters, dense_for_trees, fitted_features, item_scores
     from biodl.specs import InputSpec
 
     settings, description = member.description["baseline"], member.description
+    state = load_estimators(member.model_path)
+    n_classes = len(description["encoding"].get("classes", [])) or 2
+    if member.task == "per_position":
+        return residue_predictor(
+            settings, state["estimator"], description["input"]["vocabulary_size"], n_classes
+        )
+    if member.task == "forecasting":
+        return forecast_predictor(settings["method"], state, tuple(description["output"]["output_shape"]))
     spec = InputSpec(**{**description["input"], "shape": tuple(description["input"]["shape"])})
     letters = Letters(settings["alphabet_size"], settings["kmer_k"]) if member.kind == "sequences" else None
     features = fitted_features(settings["method"], settings["chosen"], spec, letters)
-    state = load_estimators(member.model_path)
-    n_classes = len(description["encoding"].get("classes", [])) or 2
 
     def predict(inputs: np.ndarray) -> np.ndarray:
         partition = Partition(
@@ -77,6 +84,26 @@ def baseline_predictor(member: Bundle) -> Predictor:
         return item_scores(member.task, n_classes, state["estimator"], values)
 
     return predict
+
+
+def residue_predictor(settings: dict, estimator: object, vocabulary: int, n_classes: int) -> Predictor:
+    """A per-position baseline's item × position × class scores: its estimator on the window around
+    every residue (padding left out, as in training)."""
+    from biodl.baselines.methods import position_scores, residue_features
+
+    def predict(tokens: np.ndarray) -> np.ndarray:
+        residues = tokens != PAD
+        x = residue_features(settings["method"], tokens, residues, settings["window"], vocabulary)
+        return position_scores(estimator, x, residues, n_classes)
+
+    return predict
+
+
+def forecast_predictor(method: str, state: dict, output_shape: tuple[int, int]) -> Predictor:
+    """A forecasting baseline's window × horizon × gene forecasts."""
+    from biodl.baselines.methods import forecasts
+
+    return lambda windows: forecasts(method, state, windows, output_shape)
 
 
 def predictor(member: Bundle) -> Predictor:
@@ -115,18 +142,29 @@ def check_ensemble(members: list[Bundle]) -> None:
                     f"{member.folder}: cannot be averaged with {first.folder}: its {key} differs "
                     f"({member.description[key]!r}, not {first.description[key]!r})"
                 )
-        for key in ("classes", "labels", "targets"):
+        for key in ("classes", "labels", "targets", "genes"):
             if member.description["encoding"].get(key) != first.description["encoding"].get(key):
                 raise InputError(f"{member.folder}: cannot be averaged with {first.folder}: its {key} differ")
+        aligned = {"per_position": "length", "forecasting": "windows"}.get(first.task)
+        if aligned and member.preparation[aligned] != first.preparation[aligned]:
+            raise InputError(
+                f"{member.folder}: cannot be averaged with {first.folder}: its {aligned} settings differ, so "
+                "its rows would not line up"
+            )
 
 
 def check_strands(member: Bundle) -> None:
-    """Reverse-complement averaging needs a DNA or RNA model."""
+    """Reverse-complement averaging needs a DNA or RNA model with one prediction per sequence."""
     preparation = member.preparation
     if member.kind != "sequences" or get_alphabet(preparation["alphabet"]).complement is None:
         raise InputError(
             f"{member.folder}: reverse-complement averaging needs a DNA or RNA model, not "
             f"{preparation.get('alphabet', member.kind)}"
+        )
+    if member.task == "per_position":
+        raise InputError(
+            f"{member.folder}: reverse-complement averaging is for models with one prediction per "
+            "sequence, not per position"
         )
 
 
@@ -146,7 +184,12 @@ def member_table(
     inputs = strands(member, prepared) if both_strands else [prepared]
     scores = [predict(strand.inputs) for strand in inputs]
     average = scores[0] if len(scores) == 1 else np.mean(scores, axis=0)
-    return item_table(member.task, member.description["encoding"], np.asarray(prepared.ids), average, truth)
+    ids, encoding = np.asarray(prepared.ids, dtype=object), member.description["encoding"]
+    if member.task == "per_position":
+        return per_position_table(ids, prepared.inputs != PAD, average, encoding["classes"], truth)
+    if member.task == "forecasting":
+        return forecast_table(ids, prepared.truth, average, encoding["genes"], prepared.genes)
+    return item_table(member.task, encoding, ids, average, truth)
 
 
 def ensemble_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -154,7 +197,7 @@ def ensemble_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
     if len(tables) == 1:
         return tables[0]
     result = tables[0].copy()
-    for column in [name for name in result.columns if name.startswith(("score:", "pred:"))]:
+    for column in [name for name in result.columns if name == "pred" or name.startswith(("score:", "pred:"))]:
         values = np.stack([table[column].to_numpy(dtype=np.float64) for table in tables])
         result[column] = values.mean(axis=0)
         result[f"sd:{column}"] = values.std(axis=0, ddof=1)

@@ -18,7 +18,7 @@ from biodl.alphabets import get_alphabet
 from biodl.apply.bundle import Bundle
 from biodl.data import encode, normalise
 from biodl.data.ingest import read_sheet, sample_lines, sheet_in_order
-from biodl.data.labels import check_label_values
+from biodl.data.labels import check_label_values, check_position_labels
 from biodl.errors import InputError, where
 from biodl.io.expression import ExpressionMatrix, read_expression
 from biodl.io.fasta import FastaTokens, stream_fasta
@@ -34,12 +34,16 @@ CHUNK_ITEMS = 256 * 256  # items prepared and predicted at a time: whole predict
 
 @dataclass
 class Prepared:
-    """New items ready for the model: ids in input order, model inputs, and what preparing did."""
+    """New items ready for the model: ids in input order, model inputs, and what preparing did;
+    forecasting windows also carry what followed them in the data (``truth``, NaN beyond its end)
+    and, for a univariate model, the gene of each window."""
 
     ids: list[str]
     inputs: np.ndarray
     lines: list[int | None]
     notes: list[str] = field(default_factory=list)
+    truth: np.ndarray | None = None
+    genes: np.ndarray | None = None
 
 
 @dataclass
@@ -48,8 +52,9 @@ class CheckedInput:
     consecutive items, each prepared for every member (``chunks()`` may be called again).
 
     FASTA files are read twice, once to check and once to predict, so bad input fails before any
-    model loads and memory holds one chunk whatever the file's size; ``ids`` and ``lines`` are kept
-    only when asked for (to match a labels sheet). An expression matrix is read once and is one chunk.
+    model loads and memory holds one chunk whatever the file's size; ``ids``, ``lines`` and the
+    records' ``lengths`` are kept only when asked for (to match a labels sheet). An expression matrix
+    or a time-course table is read once and is one chunk.
     """
 
     path: Path
@@ -57,6 +62,7 @@ class CheckedInput:
     ids: list[str] | None
     lines: list[int | None] | None
     chunks: Callable[[], Iterator[list[Prepared]]]
+    lengths: np.ndarray | None = None
 
 
 def check_input(
@@ -84,8 +90,14 @@ def check_input(
         settings = reading_settings(first)
         courses = read_timecourses(path, missing=settings["missing"], resample=settings["resample"])
         series = [prepare_timecourses(member, courses, path) for member in members]
-        lines = series[0].lines
-        return CheckedInput(path, len(courses.series), courses.series, lines, lambda: iter([series]))
+        if first.task != "forecasting":
+            return CheckedInput(
+                path, len(courses.series), courses.series, series[0].lines, lambda: iter([series])
+            )
+        per_member = [forecast_windows_of(member, prepared) for member, prepared in zip(members, series)]
+        chunks = [list(members_chunk) for members_chunk in zip(*per_member)]
+        ids = [item for chunk in chunks for item in chunk[0].ids]
+        return CheckedInput(path, len(ids), ids, [None] * len(ids), lambda: iter(chunks))
     data = read_expression_input(first, path)
     prepared = [
         prepare_expression(member, data, path, fill_missing_genes=fill_missing_genes) for member in members
@@ -127,6 +139,7 @@ def check_sequences(members: list[Bundle], path: Path, *, keep_ids: bool, chunk_
     lengths = [LengthCheck.of(member) for member in policies.values()]
     ids: list[str] = []
     lines: list[int | None] = []
+    sizes: list[np.ndarray] = []
     for chunk in records():
         unique.add(chunk)
         for check in lengths:
@@ -134,6 +147,7 @@ def check_sequences(members: list[Bundle], path: Path, *, keep_ids: bool, chunk_
         if keep_ids:
             ids.extend(chunk.ids)
             lines.extend(chunk.lines.tolist())
+            sizes.append(chunk.lengths)
     unique.check(records)
     for check in lengths:
         check.check()
@@ -142,7 +156,9 @@ def check_sequences(members: list[Bundle], path: Path, *, keep_ids: bool, chunk_
         for chunk in records():
             yield [prepare_sequences(member, chunk) for member in members]
 
-    return CheckedInput(path, unique.count, ids if keep_ids else None, lines if keep_ids else None, chunks)
+    if not keep_ids:
+        return CheckedInput(path, unique.count, None, None, chunks)
+    return CheckedInput(path, unique.count, ids, lines, chunks, np.concatenate(sizes))
 
 
 def read_expression_input(bundle: Bundle, path: Path) -> ExpressionMatrix:
@@ -292,6 +308,38 @@ def prepare_timecourses(bundle: Bundle, courses: TimeCourses, path: Path) -> Pre
     return Prepared(courses.series, normalised, [None] * n_series, notes)
 
 
+def forecast_windows_of(bundle: Bundle, prepared: Prepared) -> list[Prepared]:
+    """Prepared time courses → the look-back windows the model reads, in two chunks: first those on
+    the training stride whose horizon lies in the data (cut as the training windows were, with what
+    followed as truth), then the window that ends at each series' last time point (the forecast
+    beyond the data, truth NaN); series by series, in time order. The first chunk is predicted as
+    the test windows were after training, so test series give the same bits. A univariate model
+    reads each gene as a series of its own.
+    """
+    windows = bundle.preparation["windows"]
+    lookback, horizon, stride = windows["lookback"], windows["horizon"], windows["stride"]
+    cube, series_ids, genes = prepared.inputs, np.asarray(prepared.ids, dtype=object), None
+    if windows["univariate"]:
+        n_series, n_times, n_genes = cube.shape
+        cube = np.moveaxis(cube, 2, 1).reshape(n_series * n_genes, n_times, 1)
+        series_ids = np.repeat(series_ids, n_genes)
+        genes = np.tile(np.asarray(bundle.preparation["genes"], dtype=object), n_series)
+    n_series, n_times, _ = cube.shape
+    extended = np.concatenate([cube, np.full((n_series, horizon, cube.shape[2]), np.nan, cube.dtype)], axis=1)
+    times = np.asarray(bundle.preparation["times"], dtype=np.float64)
+
+    def chunk(starts: np.ndarray) -> Prepared:
+        series, start = (grid.ravel() for grid in np.meshgrid(np.arange(n_series), starts, indexing="ij"))
+        inputs = extended[series[:, None], start[:, None] + np.arange(lookback)]
+        truth = extended[series[:, None], start[:, None] + lookback + np.arange(horizon)]
+        ids = [f"{series_ids[s]}@{times[t + lookback - 1]:g}" for s, t in zip(series, start)]
+        gene = None if genes is None else genes[series]
+        return Prepared(ids, inputs, [None] * len(ids), prepared.notes, truth, gene)
+
+    evaluable = np.arange(0, n_times - lookback - horizon + 1, stride)
+    return [chunk(starts) for starts in (evaluable, np.array([n_times - lookback])) if len(starts)]
+
+
 def check_time_grid(times: np.ndarray, expected: np.ndarray, path: Path) -> None:
     """Refuse time courses sampled on another grid than the model's (times equal to 1e-9 relative)."""
     scale = max(1.0, float(np.max(np.abs(expected)))) if len(expected) else 1.0
@@ -367,9 +415,15 @@ def encoded_truth(bundle: Bundle, labels: Path, new: CheckedInput) -> np.ndarray
     encoded as the model's targets, for the truth columns of the predictions."""
     description = bundle.description
     id_column, columns, task = description["id_column"], description["label_columns"], bundle.task
+    if task == "forecasting":
+        raise InputError(
+            f"{labels}: a forecasting model takes no labels: its truth is the series' own future"
+        )
     sheet = read_sheet(labels, id_column, columns, {})
     line = {item: line_of(row) for row, item in enumerate(sheet[id_column])}
     sheet = sheet_in_order(sheet, id_column, new.ids, labels, new.path, new.lines)
+    if task == "per_position":
+        return residue_truth(bundle, sheet[columns[0]], sheet[id_column], new.lengths, labels)
     check_label_values(sheet, task, columns, labels, id_column)
     encoding = description["encoding"]
     if task in CLASS_TASKS:
@@ -386,3 +440,14 @@ def encoded_truth(bundle: Bundle, labels: Path, new: CheckedInput) -> np.ndarray
         return sheet[columns].astype(np.float32).to_numpy()
     values = sheet[columns].astype(np.float64).to_numpy()
     return ((values - np.asarray(encoding["mean"])) / np.asarray(encoding["sd"])).astype(np.float32)
+
+
+def residue_truth(
+    bundle: Bundle, text: pd.Series, ids: pd.Series, lengths: np.ndarray, labels: Path
+) -> np.ndarray:
+    """Per-residue label strings checked as ingest checks them, as an item × position matrix of class
+    index + 1 (0 for padding) with the bundle's length policy."""
+    classes, length = bundle.preparation["position_classes"], bundle.preparation["length"]
+    column = bundle.description["label_columns"][0]
+    check_position_labels(text, ids, lengths, classes, column, labels)
+    return encode.position_matrix(text.tolist(), classes, int(length["width"]), length["pad"], length["trim"])

@@ -493,11 +493,31 @@ def fit_items(
     return fit_tuned(candidates, None if has_valid else candidates[0])
 
 
+def position_window(method: str, hparams: dict) -> int:
+    """How many residues on each side of a residue a per-position baseline reads."""
+    grid_of = "boosted_trees" if method == "boosted_trees" else "window_logistic"
+    return int({**DEFAULT_HPARAMS[grid_of], **hparams}["window"])
+
+
+def residue_features(method: str, tokens: np.ndarray, labelled: np.ndarray, window: int, vocabulary: int):  # noqa: ANN201
+    """The windows around the ``labelled`` residues, as the method's estimator takes them."""
+    base = "boosted_trees" if method == "boosted_trees" else "logistic"
+    return dense_for_trees(base, residue_windows(tokens, labelled, window, vocabulary))
+
+
+def position_scores(model: object, x: np.ndarray, labelled: np.ndarray, n_classes: int) -> np.ndarray:
+    """Item × position × class scores: the model's class probabilities at the ``labelled`` residues
+    (rows of ``x`` in C order), zero elsewhere."""
+    scores = np.zeros((*labelled.shape, n_classes))
+    scores[labelled] = class_scores(model, x, n_classes)
+    return scores
+
+
 def fit_positions(method: str, data: TrainingData, seed: int, threads: int, hparams: dict) -> Fitted:
     """Per-residue classes from a one-hot window around each residue (logistic regression or trees)."""
     base = "boosted_trees" if method == "boosted_trees" else "logistic"
     grid_of = "boosted_trees" if base == "boosted_trees" else "window_logistic"
-    window = int({**DEFAULT_HPARAMS[grid_of], **hparams}["window"])
+    window = position_window(method, hparams)
     vocabulary = data.spec.vocabulary_size
     n_classes = data.task.n_outputs
     x, y, labelled = {}, {}, {}
@@ -505,7 +525,7 @@ def fit_positions(method: str, data: TrainingData, seed: int, threads: int, hpar
         tokens = inputs_and_targets(part)[0]
         labels = np.asarray(part.truth(everything(part)))
         labelled[name] = labels > 0
-        x[name] = dense_for_trees(base, residue_windows(tokens, labelled[name], window, vocabulary))
+        x[name] = residue_features(method, tokens, labelled[name], window, vocabulary)
         y[name] = labels[labelled[name]].astype(np.int64) - 1
     if base == "boosted_trees":
         hparams = with_leaf_size(hparams, len(y["train"]))
@@ -520,7 +540,7 @@ def fit_positions(method: str, data: TrainingData, seed: int, threads: int, hpar
             setting,
             lambda setting=setting: fit(setting),
             lambda model: log_loss_of(y["valid"], class_scores(model, x["valid"], n_classes)),
-            lambda model: class_scores(model, x["test"], n_classes),
+            lambda model: position_scores(model, x["test"], labelled["test"], n_classes),
         )
         for setting in settings_grid(grid_of)
     ]
@@ -529,11 +549,7 @@ def fit_positions(method: str, data: TrainingData, seed: int, threads: int, hpar
     if not has_valid:
         setting = untuned_setting(grid_of)
         untuned = Candidate(setting, lambda: fit(setting), None, candidates[0].predict_test)
-    fitted = fit_tuned(candidates, untuned)
-    scores = np.zeros((*labelled["test"].shape, n_classes))
-    scores[labelled["test"]] = fitted.scores
-    fitted.scores = scores
-    return fitted
+    return fit_tuned(candidates, untuned)
 
 
 def residue_logistic(setting: Setting, seed: int):  # noqa: ANN201
@@ -543,24 +559,33 @@ def residue_logistic(setting: Setting, seed: int):  # noqa: ANN201
     return LogisticRegression(C=setting["C"], max_iter=2000, random_state=seed)
 
 
+def forecasts(method: str, state: dict, values: np.ndarray, output_shape: tuple[int, int]) -> np.ndarray:
+    """Window × horizon × gene forecasts of a forecasting baseline from its fitted ``state``."""
+    horizon, n_genes = output_shape
+    if method == "persistence":  # nothing fitted: the last value of the look-back is the forecast
+        return np.repeat(values[:, -1:, :], horizon, axis=1)
+    if method == "training_mean":
+        return np.broadcast_to(state["mean"], (len(values), horizon, n_genes)).copy()
+    if method == "boosted_trees":
+        return tree_forecasts(state["estimator"], values)
+    return ridge_forecasts(state["estimator"], values, output_shape)
+
+
 def fit_forecasts(method: str, data: TrainingData, seed: int, hparams: dict) -> Fitted:
     """Forecasts of the horizon: the last value (persistence), the training mean, ridge autoregression
     over every gene's window, or gradient-boosted trees on each gene's own window."""
-    horizon, n_genes = data.task.output_shape
+    output_shape = tuple(data.task.output_shape)
     parts = data.partitions
     x = {name: inputs_and_targets(part)[0] for name, part in parts.items() if len(part)}
     y = {name: inputs_and_targets(part)[1] for name, part in parts.items() if len(part)}
-    if method == "persistence":  # nothing fitted: the last value of the look-back is the forecast
-        return Fitted(np.repeat(x["test"][:, -1:, :], horizon, axis=1), {}, None, {})
-    if method == "training_mean":
-        mean = y["train"].mean(axis=0)
-        return Fitted(
-            np.broadcast_to(mean, (len(x["test"]), horizon, n_genes)).copy(), {}, None, {"mean": mean}
-        )
-    if method == "boosted_trees":
-        fit, predict = gene_window_trees(x, y, seed, hparams)
-    else:
-        fit, predict = ridge_autoregression(x, y)
+    if method in ("persistence", "training_mean"):
+        state = {"mean": y["train"].mean(axis=0)} if method == "training_mean" else {}
+        return Fitted(forecasts(method, state, x["test"], output_shape), {}, None, state)
+    trees = method == "boosted_trees"
+    fit = gene_window_trees(x, y, seed, hparams) if trees else ridge_autoregression(x, y)
+
+    def predict(model: object, values: np.ndarray) -> np.ndarray:
+        return forecasts(method, {"estimator": model}, values, output_shape)
 
     candidates = [
         Candidate(
@@ -578,46 +603,56 @@ def fit_forecasts(method: str, data: TrainingData, seed: int, hparams: dict) -> 
     return fit_tuned(candidates, untuned)
 
 
-def ridge_autoregression(x: dict, y: dict) -> tuple[Callable, Callable]:
+def ridge_autoregression(x: dict, y: dict) -> Callable[[Setting], object]:
     """Ridge from every gene's flattened look-back to all horizon × gene outputs (a VAR)."""
     from sklearn.linear_model import Ridge
 
-    def flat(values: np.ndarray) -> np.ndarray:
-        return values.reshape(len(values), -1)
-
     def fit(setting: Setting) -> object:
-        return Ridge(alpha=setting["alpha"]).fit(flat(x["train"]), flat(y["train"]))
+        return Ridge(alpha=setting["alpha"]).fit(
+            x["train"].reshape(len(x["train"]), -1), flat_windows(y["train"])
+        )
 
-    def predict(model: object, values: np.ndarray) -> np.ndarray:
-        return model.predict(flat(values)).reshape(len(values), *y["train"].shape[1:])
-
-    return fit, predict
+    return fit
 
 
-def gene_window_trees(x: dict, y: dict, seed: int, hparams: dict) -> tuple[Callable, Callable]:
+def flat_windows(values: np.ndarray) -> np.ndarray:
+    """Window × time × gene → window × (time·gene)."""
+    return values.reshape(len(values), -1)
+
+
+def ridge_forecasts(model: object, values: np.ndarray, output_shape: tuple[int, int]) -> np.ndarray:
+    """Ridge autoregression's window × horizon × gene forecasts."""
+    return model.predict(flat_windows(values)).reshape(len(values), *output_shape)
+
+
+def gene_rows(values: np.ndarray) -> np.ndarray:
+    """Window × time × gene → (window·gene) × time: each gene's own window as a row."""
+    return values.transpose(0, 2, 1).reshape(-1, values.shape[1])
+
+
+def gene_window_trees(x: dict, y: dict, seed: int, hparams: dict) -> Callable[[Setting], list]:
     """Gradient-boosted trees from a gene's own look-back to its value at each horizon step.
 
     One model per step, shared by every gene (rows are window × gene): a global model, as in
     the tree-based forecasters of large forecasting benchmarks; a model per gene and step
     would have few rows each. Cross-gene effects are ridge AR's part.
     """
-
-    def rows(values: np.ndarray) -> np.ndarray:  # window × look-back × gene → (window·gene) × look-back
-        return values.transpose(0, 2, 1).reshape(-1, values.shape[1])
-
-    hparams = with_leaf_size(hparams, len(rows(x["train"])))
+    hparams = with_leaf_size(hparams, len(gene_rows(x["train"])))
 
     def fit(setting: Setting) -> list:
-        targets = y["train"].transpose(0, 2, 1).reshape(-1, y["train"].shape[1])
         return fit_per_column(
-            lambda: regressor("boosted_trees", setting, seed, 1, hparams), rows(x["train"]), targets
+            lambda: regressor("boosted_trees", setting, seed, 1, hparams),
+            gene_rows(x["train"]),
+            gene_rows(y["train"]),
         )
 
-    def predict(models: list, values: np.ndarray) -> np.ndarray:
-        flat = np.column_stack([model.predict(rows(values)) for model in models])  # (window·gene) × step
-        return flat.reshape(len(values), -1, flat.shape[1]).transpose(0, 2, 1)
+    return fit
 
-    return fit, predict
+
+def tree_forecasts(models: list, values: np.ndarray) -> np.ndarray:
+    """The per-step trees' window × horizon × gene forecasts."""
+    flat = np.column_stack([model.predict(gene_rows(values)) for model in models])  # (window·gene) × step
+    return flat.reshape(len(values), -1, flat.shape[1]).transpose(0, 2, 1)
 
 
 def fit_baseline(

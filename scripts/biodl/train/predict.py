@@ -29,11 +29,10 @@ def prediction_table(data: TrainingData, partition: Partition, scores: np.ndarra
     truth = partition.truth(np.arange(len(partition)))
     ids = np.asarray(partition.ids)
     if task == "per_position":
-        return _per_position_table(ids, truth, scores, data.encoding["classes"])
+        return per_position_table(ids, truth > 0, scores, data.encoding["classes"], truth)
     if task == "forecasting":
-        if partition.genes is not None:  # univariate windows: one gene per window
-            return _forecast_table(ids, truth, scores, [""], np.asarray(partition.genes, dtype=object))
-        return _forecast_table(ids, truth, scores, data.encoding["genes"])
+        genes = None if partition.genes is None else np.asarray(partition.genes, dtype=object)
+        return forecast_table(ids, truth, scores, data.encoding["genes"], genes)
     return item_table(task, data.encoding, ids, scores, truth)
 
 
@@ -72,29 +71,33 @@ def item_table(
     raise ValueError(f"no prediction format for task {task!r}")
 
 
-def _per_position_table(
-    ids: np.ndarray, positions: np.ndarray, scores: np.ndarray, classes: list[str]
+def per_position_table(
+    ids: np.ndarray,
+    residues: np.ndarray,
+    scores: np.ndarray,
+    classes: list[str],
+    truth: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    rows, columns = np.nonzero(positions > 0)
-    table = pd.DataFrame(
-        {
-            "id": ids[rows],
-            "position": columns + 1,
-            "truth": np.asarray(classes, dtype=object)[positions[rows, columns] - 1],
-        }
-    )
+    """One row per residue (``residues``: an item × position mask that leaves padding out); the
+    ``truth`` column (class index + 1 per position) only when given."""
+    rows, columns = np.nonzero(residues)
+    table = pd.DataFrame({"id": ids[rows], "position": columns + 1})
+    if truth is not None:
+        table["truth"] = np.asarray(classes, dtype=object)[truth[rows, columns] - 1]
     for index, name in enumerate(classes):
         table[f"score:{name}"] = scores[rows, columns, index]
     return table
 
 
-def _forecast_table(
+def forecast_table(
     ids: np.ndarray,
     truth: np.ndarray,
     predicted: np.ndarray,
     genes: list[str],
     gene_of_window: np.ndarray | None = None,
 ) -> pd.DataFrame:
+    """One row per window, horizon step and gene (``gene_of_window``: the gene of each window of a
+    univariate model); ``truth`` is NaN where the step lies beyond the data."""
     n, horizon, n_genes = truth.shape
     window, step, gene = np.meshgrid(np.arange(n), np.arange(horizon), np.arange(n_genes), indexing="ij")
     window, step, gene = window.ravel(), step.ravel(), gene.ravel()
