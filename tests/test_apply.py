@@ -573,6 +573,72 @@ def test_both_strands_average_the_scores_of_the_sequences_and_of_their_reverse_c
     )
 
 
+def third_party_imports(package: Path) -> set[str]:
+    """Top-level names of the modules that the package's code imports, outside the standard library."""
+    import ast
+
+    names = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"biodl", "__future__"}
+
+
+def test_the_package_declares_every_library_it_imports_and_needs_no_snakemake():
+    import importlib.metadata
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[<>=!~\[ ]", item)[0].lower() for item in requirements}
+
+    required = names(project["dependencies"])
+    extras = {extra: names(items) for extra, items in project["optional-dependencies"].items()}
+    distributions = importlib.metadata.packages_distributions()
+    backends = {"tensorflow", "jax", "torch"}  # one of them, chosen by an extra
+    for module in sorted(third_party_imports(ROOT / "scripts/biodl")):
+        if module in backends:
+            assert module in extras, module
+            continue
+        assert {name.lower() for name in distributions.get(module, [module])} & required, module
+    assert "snakemake" not in required and "snakemake" in extras["workflow"]
+
+
+@pytest.mark.slow
+def test_biodl_apply_runs_where_snakemake_cannot_be_imported(workflow, tmp_path):
+    fasta = write(tmp_path / "a.fa", ">a\n" + "ACGT" * 25 + "\n")
+    block = (
+        "import sys\n"
+        "class NoSnakemake:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'snakemake':\n"
+        "            raise ImportError('snakemake is not installed')\n"
+        "sys.meta_path.insert(0, NoSnakemake())\n"
+        "from biodl.apply.command import main\n"
+        "code = main(sys.argv[1:])\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'snakemake']\n"
+        "raise SystemExit(code)\n"
+    )
+    for run, data in (
+        (SEQUENCE_RUN, fasta),
+        (EXPRESSION_RUN, workflow / "resources/demo/expression.counts.tsv.gz"),
+    ):
+        bundle = moved_bundle(workflow, run, tmp_path / run.replace("/", "_"))
+        result = subprocess.run(
+            [sys.executable, "-c", block, "apply", str(bundle), str(data), "-o", str(tmp_path / "out.tsv")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert len(pd.read_csv(tmp_path / "out.tsv", sep="\t")) > 0
+
+
 def test_a_bundle_trained_with_another_keras_is_applied_with_a_warning(tmp_path):
     from biodl.apply.bundle import Bundle
     from biodl.apply.predictions import version_warnings
