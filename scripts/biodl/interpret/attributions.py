@@ -1,0 +1,202 @@
+"""What a trained model uses: gradient × input, integrated gradients and in-silico mutagenesis.
+
+Attributions are taken on the model's *logits* (the head's input times its kernel plus bias,
+before the sigmoid or softmax), as DeepLIFT, gReLU and the Basset/Basenji workflows do: a
+probability saturates, so the gradient of a confident prediction would say nothing. A sequence
+model is attributed with respect to its one-hot input: the part of the model after its ``OneHot``
+layer is taken as a model of its own.
+
+Gradients come from the Keras backend in use (TensorFlow's tape, ``jax.grad`` or PyTorch's
+autograd: Keras 3 has no backend-neutral gradient); everything else is ``keras.ops`` and numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import ops
+
+HEADS = ("probability", "probabilities", "values")  # the task head's layer name (biodl.models.layers)
+BATCH_SIZE = 256
+
+
+@dataclass
+class LogitModel:
+    """A model from its (one-hot or numeric) input to the logits of its head."""
+
+    body: keras.Model  # input → the head's input features
+    kernel: np.ndarray
+    bias: np.ndarray
+    one_hot: bool  # whether the input is the one-hot encoding of tokens
+
+    def logits(self, inputs: object) -> object:
+        """Logits of a batch (a backend tensor, so that gradients flow)."""
+        return ops.matmul(self.body(inputs), self.kernel) + self.bias
+
+    def predict(self, inputs: np.ndarray, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """Logits of an array, batch by batch (the body's compiled prediction step, then the head)."""
+        parts = [
+            np.asarray(self.body.predict_on_batch(inputs[first : first + batch_size])) @ self.kernel
+            + self.bias
+            for first in range(0, len(inputs), batch_size)
+        ]
+        return np.concatenate(parts)
+
+
+def head_layer(model: keras.Model) -> keras.layers.Layer:
+    """The task head (a Dense layer named by :func:`biodl.models.layers.task_head`)."""
+    for name in HEADS:
+        try:
+            return model.get_layer(name)
+        except ValueError:
+            continue
+    raise ValueError(f"model {model.name!r} has no task head ({', '.join(HEADS)})")
+
+
+def logit_model(model: keras.Model) -> LogitModel:
+    """The model from its one-hot input (sequence models) or its input (others) to its logits."""
+    head = head_layer(model)
+    try:
+        encoder = model.get_layer("one_hot")
+    except ValueError:
+        encoder = None
+    start = encoder.output if encoder is not None else model.inputs[0]
+    body = keras.Model(start, head.input, name=f"{model.name}_body")
+    kernel, bias = (ops.convert_to_numpy(weight) for weight in head.weights)
+    return LogitModel(body, kernel, bias, encoder is not None)
+
+
+def one_hot(tokens: np.ndarray, vocabulary_size: int) -> np.ndarray:
+    """uint8 tokens → float32 one-hot, padding (token 0) all zeros, as the model's ``OneHot`` layer."""
+    encoded = np.zeros((*tokens.shape, vocabulary_size), dtype=np.float32)
+    rows, columns = np.nonzero(tokens)
+    encoded[rows, columns, tokens[rows, columns].astype(np.int64) - 1] = 1.0
+    return encoded
+
+
+def gradient_function(target: Callable[[object], object]) -> Callable[[np.ndarray], np.ndarray]:
+    """d sum(target(x)) / dx for the Keras backend in use (the sum: each item's output depends on
+    that item's input only, so this is every item's own gradient)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(reduce_retracing=True)
+        def gradient(x: object) -> object:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                total = tf.reduce_sum(target(x))
+            return tape.gradient(total, x)
+
+        return lambda x: gradient(tf.convert_to_tensor(x, dtype=tf.float32)).numpy()
+    if backend == "jax":
+        import jax
+
+        gradient = jax.jit(jax.grad(lambda x: target(x).sum()))
+        return lambda x: np.asarray(gradient(x.astype(np.float32)))
+    if backend == "torch":
+        import torch
+
+        def gradient(x: np.ndarray) -> np.ndarray:
+            tensor = torch.tensor(x, dtype=torch.float32, requires_grad=True)
+            target(tensor).sum().backward()
+            return tensor.grad.detach().cpu().numpy()
+
+        return gradient
+    raise ValueError(f"no gradients for Keras backend {backend!r}")
+
+
+def output_of(logits: LogitModel, output: int) -> Callable[[object], object]:
+    """One logit column of the model as a function of its input."""
+    return lambda x: logits.logits(x)[:, output]
+
+
+def gradients(
+    logits: LogitModel, inputs: np.ndarray, output: int, batch_size: int = BATCH_SIZE
+) -> np.ndarray:
+    """The gradient of logit ``output`` with respect to every input value, batch by batch."""
+    gradient = gradient_function(output_of(logits, output))
+    return np.concatenate(
+        [gradient(inputs[first : first + batch_size]) for first in range(0, len(inputs), batch_size)]
+    )
+
+
+def gradient_times_input(logits: LogitModel, inputs: np.ndarray, output: int) -> np.ndarray:
+    """Gradient × input: for a one-hot input, the gradient at each position's own letter."""
+    return gradients(logits, inputs, output) * inputs
+
+
+def uniform_background(inputs: np.ndarray) -> np.ndarray:
+    """The usual reference of a one-hot sequence: every letter at 1/letters where the item has a
+    residue, zeros at its padding (an all-zero sequence would be all padding, which a masking
+    model reads as no sequence at all)."""
+    return np.broadcast_to(inputs.sum(axis=-1, keepdims=True) / inputs.shape[-1], inputs.shape).astype(
+        np.float32
+    )
+
+
+def integrated_gradients(
+    logits: LogitModel,
+    inputs: np.ndarray,
+    output: int,
+    *,
+    baseline: np.ndarray | None = None,
+    steps: int = 32,
+    batch_size: int = BATCH_SIZE,
+) -> np.ndarray:
+    """Integrated gradients (Sundararajan et al. 2017) from ``baseline`` (zeros; one reference for
+    every item, e.g. the training mean; or one per item, e.g. :func:`uniform_background`), by the
+    midpoint rule over ``steps`` points of the straight path.
+
+    The attributions of an item sum to its logit minus the baseline's, up to the rule's error.
+    """
+    if baseline is None:
+        baseline = np.zeros(inputs.shape[1:], dtype=np.float32)
+    references = np.broadcast_to(np.asarray(baseline, dtype=np.float32), inputs.shape)
+    gradient = gradient_function(output_of(logits, output))
+    alphas = ((np.arange(steps, dtype=np.float32) + 0.5) / steps).reshape(-1, *([1] * inputs.ndim))
+    total = np.zeros(inputs.shape, dtype=np.float32)
+    items_per_batch = max(1, batch_size // steps)
+    for first in range(0, len(inputs), items_per_batch):
+        chunk = slice(first, first + items_per_batch)
+        start, end = references[chunk], inputs[chunk].astype(np.float32)
+        path = (start[None] + alphas * (end - start)[None]).reshape(-1, *inputs.shape[1:])
+        total[chunk] = gradient(path).reshape(steps, *end.shape).mean(axis=0)
+    return total * (inputs - references)
+
+
+def ism(
+    logits: LogitModel,
+    tokens: np.ndarray,
+    vocabulary_size: int,
+    output: int,
+    *,
+    batch_size: int = 4096,
+) -> np.ndarray:
+    """In-silico mutagenesis: item × position × letter change of logit ``output`` when the letter at
+    that position becomes that letter (0 at the item's own letter and at padding).
+
+    Every single substitution of every item is made by broadcasting one-hot arrays and scored in
+    batches of ``batch_size`` mutants; no Python loop runs per mutant.
+    """
+    reference = one_hot(tokens, vocabulary_size)
+    original = logits.predict(reference)[:, output]
+    n_items, width = tokens.shape
+    residues = tokens != 0
+    item, position, letter = np.nonzero(np.repeat(residues[:, :, None], vocabulary_size, axis=2))
+    mutated = letter + 1 != tokens[item, position]
+    item, position, letter = item[mutated], position[mutated], letter[mutated]
+    effects = np.zeros((n_items, width, vocabulary_size), dtype=np.float32)
+    for first in range(0, len(item), batch_size):
+        chosen = slice(first, first + batch_size)
+        rows = item[chosen]
+        batch = reference[rows].copy()
+        index = np.arange(len(rows))
+        batch[index, position[chosen], :] = 0.0
+        batch[index, position[chosen], letter[chosen]] = 1.0
+        scores = logits.predict(batch, batch_size=batch_size)[:, output]
+        effects[rows, position[chosen], letter[chosen]] = scores - original[rows]
+    return effects

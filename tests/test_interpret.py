@@ -1,0 +1,123 @@
+"""Attributions against models whose answer is known: linear contributions, completeness, a naive ISM."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from biodl.interpret.attributions import (
+    gradient_times_input,
+    integrated_gradients,
+    ism,
+    logit_model,
+    one_hot,
+    uniform_background,
+)
+from biodl.models import build
+from biodl.models.layers import model_input, task_head
+from biodl.specs import InputSpec, TaskSpec
+
+WIDTH, LETTERS = 12, 4
+
+
+def linear_sequence_model(weights: np.ndarray, bias: float) -> keras.Model:
+    """tokens → one-hot → flatten → one linear output whose weights are ``weights`` (width × letters)."""
+    spec = InputSpec("tokens", (WIDTH,), LETTERS, padded=True)
+    inputs, x = model_input(spec)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inputs, task_head(x, TaskSpec("regression", 1)))
+    model.get_layer("values").set_weights([weights.reshape(-1, 1), np.array([bias], dtype=np.float32)])
+    return model
+
+
+def random_tokens(rng: np.random.Generator, n: int, padded_from: int | None = None) -> np.ndarray:
+    tokens = rng.integers(1, LETTERS + 1, size=(n, WIDTH)).astype(np.uint8)
+    if padded_from is not None:
+        tokens[0, padded_from:] = 0  # the first item is shorter: right padding
+    return tokens
+
+
+def test_attributions_of_a_linear_model_are_its_contributions_and_ism_its_weight_differences():
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(WIDTH, LETTERS)).astype(np.float32)
+    logits = logit_model(linear_sequence_model(weights, 0.5))
+    tokens = random_tokens(rng, 5, padded_from=9)
+    inputs = one_hot(tokens, LETTERS)
+    contributions = weights[None] * inputs  # the weight of each position's own letter
+    np.testing.assert_allclose(gradient_times_input(logits, inputs, 0), contributions, atol=1e-6)
+    np.testing.assert_allclose(integrated_gradients(logits, inputs, 0, steps=4), contributions, atol=1e-6)
+    centred = weights[None] * (inputs - uniform_background(inputs))  # against the uniform background
+    np.testing.assert_allclose(
+        integrated_gradients(logits, inputs, 0, baseline=uniform_background(inputs)), centred, atol=1e-6
+    )
+    effects = ism(logits, tokens, LETTERS, 0)
+    own = (weights[None] * inputs).sum(axis=2, keepdims=True)
+    expected = np.where(tokens[..., None] > 0, weights[None] - own, 0.0)
+    np.testing.assert_allclose(effects, expected, atol=1e-5)
+    full = tokens[1:].astype(np.int64) - 1  # items without padding
+    assert (effects[0, 9:] == 0).all()
+    assert (effects[1:][np.arange(4)[:, None], np.arange(WIDTH), full] == 0).all()  # own letters
+
+
+def test_one_hot_matches_the_models_own_encoding_layer():
+    tokens = random_tokens(np.random.default_rng(1), 3, padded_from=5)
+    layer = keras.Model(*model_input(InputSpec("tokens", (WIDTH,), LETTERS)))
+    np.testing.assert_array_equal(one_hot(tokens, LETTERS), np.asarray(layer.predict(tokens, verbose=0)))
+
+
+@pytest.mark.parametrize(("task", "n_outputs"), [("binary", 1), ("multiclass", 3)])
+def test_logits_are_the_head_before_its_sigmoid_or_softmax(task, n_outputs):
+    keras.utils.set_random_seed(3)
+    spec = InputSpec("tokens", (WIDTH,), LETTERS, padded=False)
+    model = build("cnn", spec, TaskSpec(task, n_outputs), filters=8, kernel_size=3)
+    tokens = random_tokens(np.random.default_rng(2), 64)
+    probabilities = np.asarray(model.predict(tokens, verbose=0), dtype=np.float64)
+    logits = logit_model(model).predict(one_hot(tokens, LETTERS)).astype(np.float64)
+    if task == "binary":
+        np.testing.assert_allclose(1 / (1 + np.exp(-logits)), probabilities, rtol=1e-4)
+    else:
+        softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(softmax / softmax.sum(axis=1, keepdims=True), probabilities, rtol=1e-4)
+
+
+@pytest.mark.parametrize("family", ["cnn", "lstm"])
+def test_integrated_gradients_of_a_nonlinear_model_add_up_to_its_logit_change(family):
+    keras.utils.set_random_seed(4)
+    spec = InputSpec("tokens", (WIDTH,), LETTERS, padded=True)
+    model = build(family, spec, TaskSpec("multiclass", 3), **({"filters": 8} if family == "cnn" else {}))
+    logits = logit_model(model)
+    tokens = random_tokens(np.random.default_rng(5), 6, padded_from=7)
+    inputs = one_hot(tokens, LETTERS)
+    background = uniform_background(inputs)
+    attributions = integrated_gradients(logits, inputs, 2, baseline=background, steps=128)
+    change = logits.predict(inputs)[:, 2] - logits.predict(background)[:, 2]
+    np.testing.assert_allclose(attributions.sum(axis=(1, 2)), change, rtol=0.02, atol=2e-3)
+    assert (attributions[0, 7:] == 0).all()  # padding gets nothing
+
+
+def test_integrated_gradients_of_a_vector_model_start_from_the_given_baseline():
+    keras.utils.set_random_seed(6)
+    model = build("mlp", InputSpec("vector", (7,)), TaskSpec("multiclass", 2), units=[16])
+    logits = logit_model(model)
+    inputs = np.random.default_rng(7).normal(size=(5, 7)).astype(np.float32)
+    mean = inputs.mean(axis=0)
+    attributions = integrated_gradients(logits, inputs, 1, baseline=mean, steps=128)
+    change = logits.predict(inputs)[:, 1] - logits.predict(mean[None])[0, 1]
+    np.testing.assert_allclose(attributions.sum(axis=1), change, rtol=0.02, atol=2e-3)
+
+
+def test_ism_equals_one_forward_pass_per_mutant_and_repeats_bit_for_bit():
+    keras.utils.set_random_seed(8)
+    spec = InputSpec("tokens", (WIDTH,), LETTERS, padded=True)
+    logits = logit_model(build("cnn", spec, TaskSpec("binary", 1), filters=8, kernel_size=5))
+    tokens = random_tokens(np.random.default_rng(9), 3, padded_from=10)
+    effects = ism(logits, tokens, LETTERS, 0, batch_size=7)  # batches that split items
+    reference = logits.predict(one_hot(tokens, LETTERS))[:, 0]
+    for item in range(len(tokens)):
+        for position in np.flatnonzero(tokens[item]):
+            for letter in range(LETTERS):
+                mutant = tokens[item : item + 1].copy()
+                mutant[0, position] = letter + 1
+                score = logits.predict(one_hot(mutant, LETTERS))[0, 0]
+                assert effects[item, position, letter] == pytest.approx(score - reference[item], abs=1e-5)
+    np.testing.assert_array_equal(ism(logits, tokens, LETTERS, 0, batch_size=7), effects)
