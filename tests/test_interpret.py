@@ -121,3 +121,74 @@ def test_ism_equals_one_forward_pass_per_mutant_and_repeats_bit_for_bit():
                 score = logits.predict(one_hot(mutant, LETTERS))[0, 0]
                 assert effects[item, position, letter] == pytest.approx(score - reference[item], abs=1e-5)
     np.testing.assert_array_equal(ism(logits, tokens, LETTERS, 0, batch_size=7), effects)
+
+
+def test_benjamini_hochberg_matches_scipy():
+    from biodl.interpret.motifs import benjamini_hochberg
+    from scipy.stats import false_discovery_control
+
+    p_values = np.random.default_rng(10).uniform(size=(3, 50)) ** 3
+    expected = np.stack([false_discovery_control(row) for row in p_values])
+    np.testing.assert_allclose(benjamini_hochberg(p_values), expected, rtol=1e-12)
+
+
+def test_motifs_are_trimmed_to_their_contributing_span_and_written_as_meme():
+    from biodl.interpret.motifs import Motif, meme_text, trimmed
+    from memelite.io import read_meme
+
+    ppm = np.full((8, 4), 0.25)
+    cwm = np.zeros((8, 4))
+    cwm[[2, 3, 5], 0] = [1.0, 0.5, 0.31]
+    cwm[6, 1] = 0.2  # below 30 % of the largest: cut with what follows
+    kept_ppm, kept_cwm = trimmed(ppm, cwm)
+    assert len(kept_ppm) == 4 and kept_cwm[0, 0] == 1.0 and kept_cwm[-1, 0] == 0.31
+    motif = Motif("pos_0", np.eye(4)[[2, 0, 3, 0]] * 0.97 + 0.0075, kept_cwm, 42)
+    assert motif.consensus == "GATA"
+    path_text = meme_text([motif])
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".meme", delete=False) as handle:
+        handle.write(path_text)
+    read = read_meme(handle.name)
+    (name,) = read
+    assert name.startswith("pos_0")
+    np.testing.assert_allclose(np.asarray(read[name]).T, motif.ppm, atol=1e-6)
+
+
+def sampled_sites(rng: np.random.Generator, ppm: np.ndarray, n: int) -> list[str]:
+    """``n`` sites drawn letter by letter from a (letter × position) probability matrix."""
+    cumulative = ppm.cumsum(axis=0)
+    draws = (rng.random((n, ppm.shape[1], 1)) > cumulative.T[None]).sum(axis=2)
+    return ["".join("ACGT"[min(i, 3)] for i in row) for row in draws]
+
+
+@pytest.mark.slow
+def test_a_planted_jaspar_motif_is_discovered_from_attributions_and_matched_to_its_family():
+    """GATA sites drawn from JASPAR's GATA1 matrix in half of 1,200 random sequences: a CNN learns
+    them, TF-MoDISco finds the motif in its attributions, and Tomtom's best JASPAR match is in the
+    GATA family with q < 0.05."""
+    from biodl.interpret.attributions import hypothetical_contributions
+    from biodl.interpret.motifs import discover_motifs, jaspar_matrices, match_to_jaspar
+
+    matrices = jaspar_matrices()
+    (gata,) = [matrix for matrix in matrices if matrix.name == "GATA1"]
+    rng = np.random.default_rng(11)
+    n, width = 1200, 100
+    tokens = rng.integers(1, 5, size=(n, width)).astype(np.uint8)
+    labels = (np.arange(n) % 2).astype(np.float32)
+    sites = sampled_sites(rng, gata.ppm, n)
+    for item in np.flatnonzero(labels):
+        start = int(rng.integers(0, width - len(sites[item])))
+        tokens[item, start : start + len(sites[item])] = ["ACGT".index(c) + 1 for c in sites[item]]
+    keras.utils.set_random_seed(12)
+    model = build("cnn", InputSpec("tokens", (width,), 4, padded=False), TaskSpec("binary", 1), filters=16)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
+    model.fit(tokens[:1000], labels[:1000], epochs=6, batch_size=64, verbose=0)
+    accuracy = ((model.predict(tokens[1000:], verbose=0)[:, 0] > 0.5) == labels[1000:]).mean()
+    assert accuracy > 0.85
+    inputs = one_hot(tokens, 4)
+    motifs = discover_motifs(inputs, hypothetical_contributions(logit_model(model), inputs, 0))
+    matches = match_to_jaspar(motifs, matrices)
+    best = matches[matches["rank"] == 1].sort_values("seqlets", ascending=False).iloc[0]
+    assert best["motif"].startswith("pos_") and best["q_value"] < 0.05
+    assert best["tf_family"] == gata.tf_family, matches.to_string()

@@ -138,6 +138,29 @@ def uniform_background(inputs: np.ndarray) -> np.ndarray:
     )
 
 
+def path_gradients(
+    logits: LogitModel,
+    inputs: np.ndarray,
+    output: int,
+    references: np.ndarray,
+    *,
+    steps: int = 32,
+    batch_size: int = BATCH_SIZE,
+) -> np.ndarray:
+    """The gradient of logit ``output`` averaged over ``steps`` points (midpoint rule) of the straight
+    path from each item's reference to the item."""
+    gradient = gradient_function(output_of(logits, output))
+    alphas = ((np.arange(steps, dtype=np.float32) + 0.5) / steps).reshape(-1, *([1] * inputs.ndim))
+    total = np.zeros(inputs.shape, dtype=np.float32)
+    items_per_batch = max(1, batch_size // steps)
+    for first in range(0, len(inputs), items_per_batch):
+        chunk = slice(first, first + items_per_batch)
+        start, end = references[chunk], inputs[chunk].astype(np.float32)
+        path = (start[None] + alphas * (end - start)[None]).reshape(-1, *inputs.shape[1:])
+        total[chunk] = gradient(path).reshape(steps, *end.shape).mean(axis=0)
+    return total
+
+
 def integrated_gradients(
     logits: LogitModel,
     inputs: np.ndarray,
@@ -148,24 +171,28 @@ def integrated_gradients(
     batch_size: int = BATCH_SIZE,
 ) -> np.ndarray:
     """Integrated gradients (Sundararajan et al. 2017) from ``baseline`` (zeros; one reference for
-    every item, e.g. the training mean; or one per item, e.g. :func:`uniform_background`), by the
-    midpoint rule over ``steps`` points of the straight path.
+    every item, e.g. the training mean; or one per item, e.g. :func:`uniform_background`).
 
-    The attributions of an item sum to its logit minus the baseline's, up to the rule's error.
+    The attributions of an item sum to its logit minus the baseline's, up to the midpoint rule's error.
     """
     if baseline is None:
         baseline = np.zeros(inputs.shape[1:], dtype=np.float32)
     references = np.broadcast_to(np.asarray(baseline, dtype=np.float32), inputs.shape)
-    gradient = gradient_function(output_of(logits, output))
-    alphas = ((np.arange(steps, dtype=np.float32) + 0.5) / steps).reshape(-1, *([1] * inputs.ndim))
-    total = np.zeros(inputs.shape, dtype=np.float32)
-    items_per_batch = max(1, batch_size // steps)
-    for first in range(0, len(inputs), items_per_batch):
-        chunk = slice(first, first + items_per_batch)
-        start, end = references[chunk], inputs[chunk].astype(np.float32)
-        path = (start[None] + alphas * (end - start)[None]).reshape(-1, *inputs.shape[1:])
-        total[chunk] = gradient(path).reshape(steps, *end.shape).mean(axis=0)
-    return total * (inputs - references)
+    averaged = path_gradients(logits, inputs, output, references, steps=steps, batch_size=batch_size)
+    return averaged * (inputs - references)
+
+
+def hypothetical_contributions(
+    logits: LogitModel, inputs: np.ndarray, output: int, *, steps: int = 32
+) -> np.ndarray:
+    """What every letter would contribute at every position (item × position × letter), as TF-MoDISco
+    takes them: the path-averaged gradient from the uniform background, centred over the letters of
+    each position. At an item's own letter this is its integrated gradient from that background,
+    so ``hypothetical * one_hot`` are the actual contributions."""
+    references = uniform_background(inputs)
+    averaged = path_gradients(logits, inputs, output, references, steps=steps)
+    centred = averaged - averaged.mean(axis=-1, keepdims=True)
+    return centred * inputs.sum(axis=-1, keepdims=True)  # nothing at padding
 
 
 def ism(

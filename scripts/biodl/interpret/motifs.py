@@ -1,0 +1,166 @@
+"""Motifs a sequence model learned: TF-MoDISco on its attributions, matched to JASPAR with Tomtom.
+
+- seqlets and motifs come from ``modisco-lite`` (TF-MoDISco) run on the hypothetical
+  contributions of :func:`biodl.interpret.attributions.hypothetical_contributions`;
+- each motif is trimmed to the positions that carry at least ``TRIM`` of its largest
+  contribution (as the TF-MoDISco reports trim before matching);
+- JASPAR CORE comes from the ``pyjaspar`` package (its SQLite copy of the database, offline);
+- similarity p-values are Tomtom's (``memelite``'s implementation, both strands), and each
+  motif's q-values are Benjamini–Hochberg over its comparisons with every JASPAR matrix, as
+  Tomtom reports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TRIM = 0.3  # share of a motif's largest per-position contribution that a kept position carries
+LETTERS = "ACGT"
+
+
+@dataclass
+class Motif:
+    """A discovered motif: name (``pos_0``: raises the output), its letter probabilities and
+    contribution weights over the trimmed positions (position × ACGT), and how many seqlets made it."""
+
+    name: str
+    ppm: np.ndarray
+    cwm: np.ndarray
+    seqlets: int
+
+    @property
+    def consensus(self) -> str:
+        return "".join(LETTERS[index] for index in self.ppm.argmax(axis=1))
+
+
+@dataclass(frozen=True)
+class JasparMatrix:
+    """A JASPAR matrix: its id, TF name, structural class and family, and probabilities (ACGT × position)."""
+
+    matrix_id: str
+    name: str
+    tf_class: str
+    tf_family: str
+    ppm: np.ndarray
+
+
+def trimmed(ppm: np.ndarray, cwm: np.ndarray, share: float = TRIM) -> tuple[np.ndarray, np.ndarray]:
+    """The span of positions from the first to the last whose absolute contribution reaches
+    ``share`` of the largest."""
+    score = np.abs(cwm).sum(axis=1)
+    kept = np.flatnonzero(score >= share * score.max())
+    span = slice(int(kept[0]), int(kept[-1]) + 1)
+    return ppm[span], cwm[span]
+
+
+def discover_motifs(one_hot: np.ndarray, hypothetical: np.ndarray, **settings: object) -> list[Motif]:
+    """TF-MoDISco motifs of one-hot sequences (item × position × ACGT) and their hypothetical
+    contributions; ``settings`` go to ``modiscolite.tfmodisco.TFMoDISco`` (e.g. the seqlet window)."""
+    from modiscolite.tfmodisco import TFMoDISco
+
+    positive, negative = TFMoDISco(
+        one_hot=one_hot.astype(np.float32), hypothetical_contribs=hypothetical.astype(np.float32), **settings
+    )
+    motifs = []
+    for sign, patterns in (("pos", positive), ("neg", negative)):
+        for index, pattern in enumerate(patterns or []):
+            ppm, cwm = trimmed(np.asarray(pattern.sequence), np.asarray(pattern.contrib_scores))
+            motifs.append(Motif(f"{sign}_{index}", ppm, cwm, len(pattern.seqlets)))
+    return motifs
+
+
+def jaspar_matrices(collection: str = "CORE", tax_group: str | None = "vertebrates") -> list[JasparMatrix]:
+    """Every JASPAR matrix of a collection (and taxonomic group) from the database ``pyjaspar`` ships."""
+    from pyjaspar import jaspardb
+
+    matrices = []
+    for motif in jaspardb().fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None):
+        counts = np.array([motif.counts[letter] for letter in LETTERS], dtype=np.float64)
+        matrices.append(
+            JasparMatrix(
+                motif.matrix_id,
+                motif.name,
+                "; ".join(motif.tf_class or []),
+                "; ".join(motif.tf_family or []),
+                counts / counts.sum(axis=0, keepdims=True),
+            )
+        )
+    return matrices
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """q-values of the p-values in each row (Benjamini–Hochberg, monotone)."""
+    order = np.argsort(p_values, axis=1)
+    ranked = np.take_along_axis(p_values, order, axis=1)
+    n = p_values.shape[1]
+    adjusted = ranked * n / np.arange(1, n + 1)
+    adjusted = np.minimum.accumulate(adjusted[:, ::-1], axis=1)[:, ::-1]
+    q_values = np.empty_like(adjusted)
+    np.put_along_axis(q_values, order, np.minimum(adjusted, 1.0), axis=1)
+    return q_values
+
+
+def match_to_jaspar(motifs: list[Motif], matrices: list[JasparMatrix], best: int = 3) -> pd.DataFrame:
+    """The ``best`` JASPAR matches of each motif by Tomtom p-value, with q-values, offset and strand."""
+    from memelite import tomtom
+
+    if not motifs:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    queries = [motif.ppm.T.astype(np.float64) for motif in motifs]
+    targets = [matrix.ppm for matrix in matrices]
+    p_values, _, offsets, _, strands = tomtom(queries, targets)[:5]
+    p_values = np.asarray(p_values, dtype=np.float64)
+    q_values = benjamini_hochberg(p_values)
+    rows = []
+    for row, motif in enumerate(motifs):
+        for rank, column in enumerate(np.argsort(p_values[row], kind="stable")[:best], start=1):
+            matrix = matrices[column]
+            rows.append(
+                {
+                    "motif": motif.name,
+                    "consensus": motif.consensus,
+                    "seqlets": motif.seqlets,
+                    "rank": rank,
+                    "matrix_id": matrix.matrix_id,
+                    "tf": matrix.name,
+                    "tf_class": matrix.tf_class,
+                    "tf_family": matrix.tf_family,
+                    "p_value": float(p_values[row, column]),
+                    "q_value": float(q_values[row, column]),
+                    "offset": int(offsets[row, column]),
+                    "strand": "-" if strands[row, column] else "+",
+                }
+            )
+    return pd.DataFrame(rows, columns=MATCH_COLUMNS)
+
+
+MATCH_COLUMNS = [
+    "motif",
+    "consensus",
+    "seqlets",
+    "rank",
+    "matrix_id",
+    "tf",
+    "tf_class",
+    "tf_family",
+    "p_value",
+    "q_value",
+    "offset",
+    "strand",
+]
+
+
+def meme_text(motifs: list[Motif], background: tuple[float, ...] = (0.25, 0.25, 0.25, 0.25)) -> str:
+    """The motifs as a MEME-format (version 4) text, letter-probability matrices."""
+    lines = ["MEME version 4", "", "ALPHABET= ACGT", "", "strands: + -", "", "Background letter frequencies"]
+    lines.append(" ".join(f"{letter} {value:.3f}" for letter, value in zip(LETTERS, background)))
+    for motif in motifs:
+        lines += ["", f"MOTIF {motif.name} {motif.consensus}"]
+        lines.append(
+            f"letter-probability matrix: alength= 4 w= {len(motif.ppm)} nsites= {motif.seqlets} E= 0"
+        )
+        lines += [" ".join(f"{value:.6f}" for value in row) for row in motif.ppm]
+    return "\n".join(lines) + "\n"
