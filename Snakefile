@@ -14,6 +14,7 @@ include: "rules/generative.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
 include: "rules/apply.smk"
+include: "rules/interpret.smk"
 
 
 # A failed run ends with each failed job's one-line biodl error (its log holds the details).
@@ -31,6 +32,7 @@ rule all:
         layout.generative_targets(),
         layout.bundle_targets(),
         layout.apply_targets(),
+        layout.interpret_targets(),
         layout.report(),
 
 

@@ -161,6 +161,10 @@ def report_inputs(wildcards):
             files[key.input_name("run")] = layout.generative_run(
                 dataset, name, unit, seed
             )["run"]
+    for run in layout.interpreted_runs():
+        interpretation = layout.interpret(*map(str, run))
+        files[f"motifs|{RunKey(*run).path}"] = interpretation["matches"]
+        files[f"logos|{RunKey(*run).path}"] = interpretation["logos"]
     for name in layout.config["apply"]:
         files[f"applied|{name}"] = layout.apply_output(name)
         for index, run in enumerate(layout.applied_runs(name)):
@@ -223,6 +227,12 @@ def generative_label_column(wildcards):
     if settings["task"] not in ("binary", "multiclass"):
         return None
     return settings["label_columns"][0]
+
+
+def interpret_inputs(wildcards):
+    return layout.interpret_inputs(
+        wildcards.dataset, wildcards.model, wildcards.unit, wildcards.seed
+    )
 
 
 def bundle_inputs(wildcards):

@@ -58,6 +58,9 @@ def with_datasets(config: dict, datasets: dict) -> None:
             settings["datasets"] = [d for d in settings["datasets"] if d in datasets]
             if not settings["datasets"]:
                 del config[section][name]
+    interpreted = (config.get("interpret") or {}).get("datasets")
+    if interpreted is not None and not [d for d in interpreted if d in datasets]:
+        config["interpret"] = {"enabled": False}
 
 
 def assert_no_outputs(outputs: dict) -> None:

@@ -192,3 +192,54 @@ def test_a_planted_jaspar_motif_is_discovered_from_attributions_and_matched_to_i
     best = matches[matches["rank"] == 1].sort_values("seqlets", ascending=False).iloc[0]
     assert best["motif"].startswith("pos_") and best["q_value"] < 0.05
     assert best["tf_family"] == gata.tf_family, matches.to_string()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["interpret"].update(models=["cnn", "resnet"]), "interpret.models: 'resnet' is not one"),
+        (lambda c: c["interpret"].update(datasets=["dna_bin"]), "interpret.datasets: 'dna_bin' is not one"),
+    ],
+)
+def test_interpreting_a_model_or_dataset_the_config_lacks_is_refused(edit, message):
+    import yaml
+    from biodl.errors import InputError
+    from biodl.workflow.config import check_config
+    from conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    edit(config)
+    with pytest.raises(InputError, match=f"^config: {message} of the config's"):
+        check_config(config)
+
+
+def test_a_model_of_sequences_with_ambiguity_codes_is_refused_with_one_line():
+    from biodl.errors import InputError
+    from biodl.interpret.runs import check_letters
+
+    with pytest.raises(
+        InputError,
+        match=r"^m\.keras: cannot be interpreted: its input has 5 letters \(ACGTN\), motifs are read over 4$",
+    ):
+        check_letters({"vocabulary": "ACGTN"}, "m.keras")
+
+
+def test_the_demo_interprets_its_ap1_cnn_and_a_config_without_lists_every_dna_model():
+    import yaml
+    from biodl.workflow.config import check_config
+    from biodl.workflow.layout import Layout
+    from conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    check_config(config)
+    assert Layout(config).interpreted_runs() == [("dna_binary", "cnn", "holdout", 1)]
+    config["interpret"] = {}
+    check_config(config)
+    runs = Layout(config).interpreted_runs()
+    assert {(dataset, model) for dataset, model, _, _ in runs} == {
+        ("dna_binary", "cnn"),
+        ("dna_multiclass", "cnn"),
+        ("dna_multilabel", "cnn_lstm"),
+        ("dna_regression", "lstm"),
+        ("dna_regression", "gru"),
+    }

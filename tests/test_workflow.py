@@ -52,6 +52,7 @@ def edit_config(workdir: Path, change) -> None:
     path = workdir / "config/config.yaml"
     config = yaml.safe_load(path.read_text())
     config["apply"] = {}  # the demo's entries name runs that an edited config may not have
+    config["interpret"] = {"enabled": False}  # so does its interpret section; a change may turn it on
     change(config)
     path.write_text(yaml.safe_dump(config))
 
@@ -211,6 +212,16 @@ def assert_every_family_learns(workdir: Path, config: dict) -> None:
                 assert means[model] > bar, (name, model, metric, means.to_dict())
 
 
+def assert_the_planted_motif_is_found_and_matched_to_jaspar(workdir: Path) -> None:
+    """The AP-1 site planted in the demo's bound sequences is the CNN's motif with most seqlets, and
+    its best JASPAR match is a bZIP factor (the AP-1 class) with q < 0.05."""
+    matches = pd.read_csv(workdir / "results/dna_binary/cnn/holdout-s1/interpret/matches.tsv", sep="\t")
+    best = matches[matches["rank"] == 1].sort_values("seqlets", ascending=False).iloc[0]
+    assert "TGACTCA" in best["consensus"] or "TGAGTCA" in best["consensus"], best.to_dict()
+    assert "bZIP" in best["tf_class"] and best["q_value"] < 0.05, best.to_dict()
+    assert "dna_binary/cnn/holdout-s1: motif logos" in (workdir / "results/report.html").read_text()
+
+
 def assert_generative_models_learn(workdir: Path) -> None:
     gan = json.loads((workdir / "results/dna_generation/gan/holdout-s1/metrics.json").read_text())
     jsd = {name: values["6"] for name, values in gan["kmer_jsd"].items()}
@@ -259,6 +270,7 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
                     p.name for p in run.iterdir()
                 }
     assert_every_family_learns(first, config)
+    assert_the_planted_motif_is_found_and_matched_to_jaspar(first)
     assert_generative_models_learn(first)
     report = (first / "results/report.html").read_text()
     assert 'id="generative"' in report and "TGACTCA in samples" in report
@@ -267,6 +279,7 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
     supervised = [d["task"] for d in config["datasets"].values() if d["task"] != "generation"]
     shown = sum(len(FIGURES[task]) for task in supervised)
     shown += len(GENERATIVE_FIGURES["tokens"]) + len(GENERATIVE_FIGURES["vector"])
+    shown += len(Layout(config).interpreted_runs())  # a logo figure each
     assert report.count("data:image/png;base64,") == shown
     rerun = digests(second / "results")
     made = digests(first / "results")

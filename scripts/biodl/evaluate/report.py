@@ -481,6 +481,43 @@ def applied_table(config: dict, files: dict[str, Path], tasks: dict[str, str]) -
     return Table(APPLIED_HEADERS, rows, name_columns=3) if rows else None
 
 
+MOTIF_HEADERS = ["output", "motif", "consensus", "seqlets", "best JASPAR match", "family", "p", "q"]
+
+
+def interpretation_sections(files: dict[str, Path]) -> list[dict]:
+    """Per interpreted run ('motifs|<run>' and 'logos|<run>'): each motif with its best JASPAR match
+    and the logos."""
+    sections = []
+    for key in sorted(key for key in files if key.startswith("motifs|")):
+        run = key.split("|", 1)[1]
+        matches = pd.read_csv(files[key], sep="\t", keep_default_na=False)
+        best = matches[matches["rank"] == 1].sort_values("seqlets", ascending=False, kind="stable")
+        rows = [
+            (
+                "",
+                [
+                    str(row["output"]),
+                    str(row["motif"]),
+                    str(row["consensus"]),
+                    str(row["seqlets"]),
+                    f"{row['tf']} ({row['matrix_id']})",
+                    str(row["tf_family"]),
+                    p_text(float(row["p_value"])),
+                    p_text(float(row["q_value"])),
+                ],
+            )
+            for _, row in best.iterrows()
+        ]
+        sections.append(
+            {
+                "name": run,
+                "table": Table(MOTIF_HEADERS, rows, name_columns=3) if rows else None,
+                "figures": [image(files[f"logos|{run}"], f"{run}: motif logos", wide=True)],
+            }
+        )
+    return sections
+
+
 def group_files(files: dict[str, Path]) -> dict[str, dict]:
     """Split the report's inputs by kind: summary, paired, figure, generative, generative_figure, run,
     data (ingest meta.json) and split (split report.json)."""
@@ -488,7 +525,7 @@ def group_files(files: dict[str, Path]) -> dict[str, dict]:
     groups: dict[str, dict] = {kind: {} for kind in kinds}
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
-        if kind in ("run", "applied", "card"):
+        if kind in ("run", "applied", "card", "motifs", "logos"):
             continue
         if kind in ("summary", "paired", "generative"):
             groups[kind][dataset] = pd.read_csv(path, sep="\t")
@@ -512,7 +549,8 @@ def write_report(
     ``files`` keys: 'summary|<dataset>', 'paired|<dataset>',
     'figure|<dataset>|<name>', 'generative|<dataset>' (a generative summary),
     'generative_figure|<dataset>|<name>', 'run|<run>' (:class:`biodl.runkey.RunKey`), and per
-    ``apply`` entry 'applied|<entry>' (its predictions) and 'card|<entry>|<i>' (its bundles' cards).
+    ``apply`` entry 'applied|<entry>' (its predictions) and 'card|<entry>|<i>' (its bundles' cards),
+    and per interpreted run 'motifs|<run>' (its JASPAR matches) and 'logos|<run>'.
     ``kinds`` maps datasets to their input kind (default: sequences).
     """
     groups = group_files(files)
@@ -538,6 +576,7 @@ def write_report(
             if d in groups["generative"]
         ],
         applied=applied_table(config, files, tasks),
+        interpretation=interpretation_sections(files),
         versions=versions_table(list(groups["run"].values())),
         config=yaml.safe_dump(config, sort_keys=True),
     )

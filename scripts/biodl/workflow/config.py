@@ -89,6 +89,10 @@ def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: 
         problem = generation_problem(name, dataset["generation"], config) if "generation" in dataset else None
         if problem:
             raise InputError(f"{source}: datasets.{name}.generation: {problem}")
+    for key in ("models", "datasets"):
+        unknown = [name for name in config["interpret"][key] or [] if name not in config[key]]
+        if unknown:
+            raise InputError(f"{source}: interpret.{key}: {unknown[0]!r} is not one of the config's {key}")
 
 
 def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:

@@ -15,7 +15,7 @@ from biodl.data.units import unit_names
 from biodl.errors import InputError
 from biodl.families import FIGURES, baseline_supports, generative_supports, is_generative, supports
 from biodl.runkey import RUN_FOLDER, RunKey
-from biodl.vocabulary import INPUT_KINDS
+from biodl.vocabulary import INPUT_KINDS, INTERPRETED_TASKS
 from biodl.workflow.config import resolve_config
 
 NEVER_MATCHES = "(?!x)x"
@@ -192,6 +192,57 @@ class Layout:
         folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
         baseline = model in self.config["baselines"] if baseline is None else baseline
         return {key: f"{folder}/bundle/{name}" for key, name in bundle_file_names(baseline=baseline).items()}
+
+    def interpret(
+        self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
+    ) -> dict[str, str]:
+        """Files of the interpretation of one training run (:mod:`biodl.interpret.runs`)."""
+        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
+        names = {
+            "matches": "matches.tsv",
+            "motifs": "motifs.meme",
+            "attributions": "attributions.npz",
+            "logos": "logos.png",
+        }
+        return {key: f"{folder}/interpret/{name}" for key, name in names.items()}
+
+    def interpreted_runs(self) -> list[tuple[str, str, str, int]]:
+        """The first unit and seed of every Keras model of a DNA or RNA dataset with a per-item task
+        (as the config's ``interpret`` section narrows them)."""
+        settings = self.config["interpret"]
+        if not settings["enabled"]:
+            return []
+        runs = []
+        for dataset, dataset_settings in self.config["datasets"].items():
+            readable = dataset_settings["kind"] == "sequences" and dataset_settings.get("alphabet") in (
+                "dna",
+                "rna",
+            )
+            if not readable or dataset_settings["task"] not in INTERPRETED_TASKS:
+                continue
+            if settings["datasets"] is not None and dataset not in settings["datasets"]:
+                continue
+            for model in self.models_for(dataset):
+                if settings["models"] is None or model in settings["models"]:
+                    runs.append((dataset, model, self.units(dataset)[0], self.config["seeds"][0]))
+        return runs
+
+    def interpret_inputs(self, dataset: str, model: str, unit: str, seed: str) -> dict[str, str]:
+        """Files an interpretation reads: the run's model and run.json, the tokens and the split."""
+        run = self.run(dataset, model, unit, seed)
+        ingest = self.ingest("sequences", dataset)
+        return {
+            "model": run["model"],
+            "run": run["run"],
+            "meta": ingest["meta"],
+            "ids": ingest["ids"],
+            "tokens": ingest["tokens"],
+            "split": self.split(dataset)["split"],
+        }
+
+    def interpret_targets(self) -> list[str]:
+        """Every interpretation file the config asks for."""
+        return [path for run in self.interpreted_runs() for path in self.interpret(*run).values()]
 
     def bundled_runs(self) -> list[tuple[str, str, str, int]]:
         """The training and baseline runs that get a bundle: those whose kind and task can be applied to

@@ -1,0 +1,133 @@
+"""Interpretation runs as the workflow calls them: attribute a sample of test sequences, find the
+motifs the model uses and match them to JASPAR."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from biodl.data.split import read_partitions
+from biodl.errors import InputError
+from biodl.io.outputs import all_or_nothing, save_table
+
+PathLike = str | os.PathLike
+log = logging.getLogger("biodl.interpret")
+LETTERS = 4  # TF-MoDISco and JASPAR read ACGT (ACGU)
+SHOWN_MOTIFS = 6
+
+
+def output_names(task: str, encoding: dict) -> list[str]:
+    """The name of each model output: the class a binary model scores, every class, label or target."""
+    if task == "binary":
+        return [encoding["classes"][1]]
+    if task == "multiclass":
+        return list(encoding["classes"])
+    if task == "multilabel":
+        return list(encoding["labels"])
+    return list(encoding["targets"])
+
+
+def sampled_test_items(
+    files: dict[str, PathLike], unit: str, items: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and tokens of a seeded sample of ``items`` test sequences of ``unit`` (all when fewer), in
+    file order."""
+    ids = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)["id"].to_numpy()
+    partition = read_partitions(files["split"], unit).set_index("id")["partition"]
+    test_rows = np.flatnonzero(partition.loc[ids].to_numpy() == "test")
+    if len(test_rows) > items:
+        test_rows = np.sort(np.random.default_rng(seed).choice(test_rows, size=items, replace=False))
+    tokens = np.load(files["tokens"], mmap_mode="r")
+    return ids[test_rows], np.asarray(tokens[test_rows])
+
+
+def check_letters(meta: dict, model_path: PathLike) -> None:
+    """Motifs are read over four letters: refuse an alphabet with more (ambiguity codes)."""
+    if len(meta["vocabulary"]) != LETTERS:
+        raise InputError(
+            f"{model_path}: cannot be interpreted: its input has {len(meta['vocabulary'])} letters "
+            f"({meta['vocabulary']}), motifs are read over {LETTERS}"
+        )
+
+
+def interpret_run(
+    *,
+    files: dict[str, PathLike],
+    outputs: dict[str, PathLike],
+    unit: str,
+    items: int,
+    steps: int,
+    seed: int,
+    tax_group: str | None,
+) -> None:
+    """Attribute a sample of the run's test sequences to their letters (integrated gradients from the
+    uniform background, per model output), find TF-MoDISco motifs in the attributions and match them
+    to JASPAR CORE; write matches.tsv, motifs.meme, attributions.npz and logos.png."""
+    import keras
+
+    import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
+    from biodl.interpret.attributions import hypothetical_contributions, logit_model, one_hot
+    from biodl.interpret.motifs import discover_motifs, jaspar_matrices, match_to_jaspar, meme_text
+
+    meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
+    run = json.loads(Path(files["run"]).read_text(encoding="utf-8"))
+    check_letters(meta, files["model"])
+    ids, tokens = sampled_test_items(files, unit, items, seed)
+    logits = logit_model(keras.models.load_model(files["model"]))
+    inputs = one_hot(tokens, LETTERS)
+    names = output_names(run["task"]["task"], run["encoding"])
+    contributions, motifs, origin = {}, [], []
+    for index, name in enumerate(names):
+        hypothetical = hypothetical_contributions(logits, inputs, index, steps=steps)
+        contributions[name] = (hypothetical * inputs).astype(np.float32)
+        found = discover_motifs(inputs, hypothetical)
+        log.info("%s: %d motifs from %d sequences", name, len(found), len(ids))
+        for motif in found:
+            motif.name = f"{name}.{motif.name}" if len(names) > 1 else motif.name
+        motifs += found
+        origin += [name] * len(found)
+    matches = match_to_jaspar(motifs, jaspar_matrices(tax_group=tax_group))
+    matches.insert(0, "output", matches["motif"].map(dict(zip([m.name for m in motifs], origin))))
+    with all_or_nothing(*outputs.values()):
+        save_table(outputs["matches"], matches)
+        Path(outputs["motifs"]).write_text(meme_text(motifs), encoding="utf-8")
+        np.savez_compressed(
+            outputs["attributions"],
+            ids=ids.astype(str),
+            tokens=tokens,
+            outputs=np.asarray(names, dtype=str),
+            contributions=np.stack([contributions[name] for name in names]),
+        )
+        plot_logos(motifs, matches, outputs["logos"])
+
+
+def plot_logos(motifs: list, matches: pd.DataFrame, path: PathLike) -> None:
+    """Contribution logos of the motifs with most seqlets, each titled with its best JASPAR match."""
+    import logomaker
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = sorted(motifs, key=lambda motif: -motif.seqlets)[:SHOWN_MOTIFS]
+    figure, axes = plt.subplots(max(1, len(shown)), 1, figsize=(6, 1.8 * max(1, len(shown))), squeeze=False)
+    best = matches[matches["rank"] == 1].set_index("motif") if len(matches) else None
+    for axis, motif in zip(axes[:, 0], shown):
+        logomaker.Logo(pd.DataFrame(motif.cwm, columns=list("ACGT")), ax=axis, color_scheme="classic")
+        title = f"{motif.name} ({motif.seqlets} seqlets)"
+        if best is not None and motif.name in best.index:
+            row = best.loc[motif.name]
+            title += f": {row['tf']} ({row['matrix_id']}, {row['tf_family']}), q = {row['q_value']:.2g}"
+        axis.set_title(title, fontsize=8)
+        axis.set_xticks([])
+    if not shown:
+        axes[0, 0].text(0.5, 0.5, "no motif found", ha="center", va="center")
+        axes[0, 0].axis("off")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

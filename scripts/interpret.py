@@ -1,0 +1,15 @@
+from biodl.cli import run_step
+from biodl.interpret.runs import interpret_run
+
+settings = snakemake.params.settings
+run_step(
+    snakemake,
+    interpret_run,
+    files=dict(snakemake.input.items()),
+    outputs=dict(snakemake.output.items()),
+    unit=snakemake.wildcards.unit,
+    items=settings["items"],
+    steps=settings["steps"],
+    seed=settings["seed"],
+    tax_group=settings["tax_group"],
+)
