@@ -163,11 +163,15 @@ class Layout:
                 names.append(name)
         return names
 
+    def run_folder(self, dataset: str, model: str, unit: str, seed: str) -> str:
+        """The folder of one run (training, baseline or generative) in the results tree."""
+        return f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
+
     def run(
         self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
     ) -> dict[str, str]:
         """Files of one training run (model, unit, seed) of a dataset."""
-        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
+        folder = self.run_folder(dataset, model, unit, seed)
         names = {
             "model": "model.keras",
             "estimator": "model.skops",  # a baseline's fitted scikit-learn estimators
@@ -189,7 +193,7 @@ class Layout:
     ) -> dict[str, str]:
         """Files of the bundle of one training or baseline run (:mod:`biodl.apply.bundle`); ``baseline``
         says which for a wildcard pattern (known from the name otherwise)."""
-        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
+        folder = self.run_folder(dataset, model, unit, seed)
         baseline = model in self.config["baselines"] if baseline is None else baseline
         return {key: f"{folder}/bundle/{name}" for key, name in bundle_file_names(baseline=baseline).items()}
 
@@ -197,7 +201,7 @@ class Layout:
         self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
     ) -> dict[str, str]:
         """Files of the interpretation of one training run (:mod:`biodl.interpret.runs`)."""
-        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
+        folder = self.run_folder(dataset, model, unit, seed)
         names = {
             "matches": "matches.tsv",
             "motifs": "motifs.meme",
@@ -469,7 +473,7 @@ class Layout:
         self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
     ) -> dict[str, str]:
         """Every file a generative run may write (which ones it writes: :meth:`generative_outputs`)."""
-        folder = f"{self.results}/" + RUN_FOLDER.format(dataset=dataset, model=model, unit=unit, seed=seed)
+        folder = self.run_folder(dataset, model, unit, seed)
         return {key: f"{folder}/{name}" for key, name in GENERATIVE_FILES.items()}
 
     def generative_outputs(self, dataset: str, model: str) -> list[str]:
