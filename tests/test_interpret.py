@@ -243,3 +243,26 @@ def test_the_demo_interprets_its_ap1_cnn_and_a_config_without_lists_every_dna_mo
         ("dna_regression", "lstm"),
         ("dna_regression", "gru"),
     }
+
+
+def test_a_filter_that_detects_gata_becomes_a_gata_matrix_of_its_activating_windows():
+    from biodl.interpret.motifs import filter_motifs
+
+    spec = InputSpec("tokens", (WIDTH,), LETTERS, padded=True)
+    inputs, x = model_input(spec)
+    x = keras.layers.Conv1D(2, 4, padding="same", activation="relu", name="conv0")(x)
+    x = keras.layers.GlobalMaxPooling1D()(x)
+    model = keras.Model(inputs, task_head(x, TaskSpec("regression", 1)))
+    kernel = np.full((4, LETTERS, 2), -1.0, dtype=np.float32)
+    kernel[np.arange(4), [2, 0, 3, 0], 0] = 1.0  # filter 0: +1 for G, A, T, A, -1 otherwise
+    kernel[:, :, 1] = -1.0  # filter 1 never fires
+    model.get_layer("conv0").set_weights([kernel, np.array([-3.0, 0.0], dtype=np.float32)])
+    code = {letter: index + 1 for index, letter in enumerate("ACGT")}
+    rows = ["GATACCCCCCCC", "CCCCGATACCCC", "CCCCCCCCGATA", "CCCGATCCCCCC", "GATAGATA"]
+    tokens = np.zeros((len(rows), WIDTH), dtype=np.uint8)
+    for row, text in enumerate(rows):
+        tokens[row, : len(text)] = [code[letter] for letter in text]
+    (motif,) = filter_motifs(model, tokens, share=0.5, pseudocount=0.0)
+    assert motif.name == "filter_0" and motif.consensus == "GATA"
+    assert motif.seqlets == 5  # every GATA, at either end and twice in the padded row; none in GATC
+    np.testing.assert_array_equal(motif.ppm, np.eye(4)[[2, 0, 3, 0]])

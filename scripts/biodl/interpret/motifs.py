@@ -72,6 +72,50 @@ def discover_motifs(one_hot: np.ndarray, hypothetical: np.ndarray, **settings: o
     return motifs
 
 
+def filter_motifs(
+    model: object, tokens: np.ndarray, *, share: float = 0.5, pseudocount: float = 0.1, batch_size: int = 256
+) -> list[Motif]:
+    """The first convolution layer's filters as motifs, the usual way (Basset, DeepBind): the letters
+    of every input window where a filter's activation exceeds ``share`` of its largest activation over
+    ``tokens`` (windows that reach past a sequence's ends or into its padding left out), counted
+    into a probability matrix with ``pseudocount`` per letter. ``cwm`` holds the probabilities minus
+    the uniform 1/4."""
+    import keras
+
+    from biodl.interpret.attributions import one_hot
+
+    convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
+    if not convolutions:
+        raise ValueError(f"model {model.name!r} has no convolution layer")
+    convolution = convolutions[0]
+    body = keras.Model(model.get_layer("one_hot").output, convolution.output)
+    inputs = one_hot(tokens, len(LETTERS))
+    activations = np.concatenate(
+        [
+            np.asarray(body.predict_on_batch(inputs[first : first + batch_size]))
+            for first in range(0, len(inputs), batch_size)
+        ]
+    )
+    width = int(convolution.kernel_size[0])
+    left = (width - 1) // 2 if convolution.padding == "same" else 0
+    motifs = []
+    for index in range(activations.shape[2]):
+        activation = activations[:, :, index]
+        if activation.max() <= 0:
+            continue
+        items, positions = np.nonzero(activation > share * activation.max())
+        starts = positions - left
+        inside = (starts >= 0) & (starts + width <= tokens.shape[1])
+        windows = tokens[items[inside, None], starts[inside, None] + np.arange(width)]
+        windows = windows[(windows > 0).all(axis=1)]
+        if not len(windows):
+            continue
+        counts = np.stack([(windows == letter + 1).sum(axis=0) for letter in range(len(LETTERS))], axis=1)
+        ppm = (counts + pseudocount) / (len(windows) + len(LETTERS) * pseudocount)
+        motifs.append(Motif(f"filter_{index}", ppm, ppm - 1 / len(LETTERS), len(windows)))
+    return motifs
+
+
 def jaspar_matrices(collection: str = "CORE", tax_group: str | None = "vertebrates") -> list[JasparMatrix]:
     """Every JASPAR matrix of a collection (and taxonomic group) from the database ``pyjaspar`` ships."""
     from pyjaspar import jaspardb
