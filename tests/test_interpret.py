@@ -266,3 +266,54 @@ def test_a_filter_that_detects_gata_becomes_a_gata_matrix_of_its_activating_wind
     assert motif.name == "filter_0" and motif.consensus == "GATA"
     assert motif.seqlets == 5  # every GATA, at either end and twice in the padded row; none in GATC
     np.testing.assert_array_equal(motif.ppm, np.eye(4)[[2, 0, 3, 0]])
+
+
+@pytest.mark.slow
+def test_an_mlp_its_logistic_baseline_and_a_forest_rank_the_informative_genes_first():
+    """Three classes whose means differ in 6 of 60 genes: integrated gradients of an MLP against the
+    training mean, the logistic coefficients and the forest's permutation importance all put those
+    6 genes first, and agree with each other there."""
+    from biodl.interpret.genes import (
+        coefficient_importance,
+        gene_importance,
+        permutation_importance_of,
+        rank_agreement,
+        ranking_table,
+        top,
+    )
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(13)
+    n, n_genes, informative = 600, 60, [3, 11, 20, 31, 44, 58]
+    labels = np.arange(n) % 3
+    values = rng.normal(size=(n, n_genes)).astype(np.float32)
+    shifts = np.zeros((3, n_genes), dtype=np.float32)
+    for place, gene in enumerate(informative):  # each separates two classes from the third
+        shifts[:, gene] = np.roll([1.5, -1.5, 0.0], place)
+    values += shifts[labels]
+    train, test = slice(0, 450), slice(450, None)
+    keras.utils.set_random_seed(14)
+    model = build("mlp", InputSpec("vector", (n_genes,)), TaskSpec("multiclass", 3), units=[32])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    model.fit(values[train], labels[train], epochs=30, batch_size=32, verbose=0)
+    logits = logit_model(model)
+    mean = values[train].mean(axis=0)
+    attributions = np.stack(
+        [integrated_gradients(logits, values[test], output, baseline=mean) for output in range(3)]
+    )
+    logistic = LogisticRegression(max_iter=2000).fit(values[train], labels[train])
+    forest = RandomForestClassifier(n_estimators=200, random_state=0).fit(values[train], labels[train])
+    rankings = {
+        "mlp": gene_importance(np.moveaxis(attributions, 0, 1).reshape(-1, n_genes)),
+        "logistic": coefficient_importance(logistic),
+        "forest": permutation_importance_of(forest, values[test], labels[test]),
+    }
+    genes = [f"g{index}" for index in range(n_genes)]
+    for name, importance in rankings.items():
+        assert set(top(importance, 6)) == set(informative), name
+    agreement = rank_agreement(rankings, genes, 6)
+    assert list(agreement["overlap"]) == [6, 6, 6] and (agreement["spearman"] > 0.2).all()
+    table = ranking_table(rankings, genes)
+    assert set(table["gene"][:6]) == {f"g{index}" for index in informative}
+    assert list(table.columns[:3]) == ["gene", "importance:mlp", "rank:mlp"]
