@@ -27,8 +27,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import numpy as np
+from biodl.data.encode import one_hot
 from biodl.families import model_hparams
-from biodl.interpret.attributions import ism, logit_model, one_hot
+from biodl.interpret.attributions import ism, logit_model
 from biodl.models import build
 from biodl.specs import InputSpec, TaskSpec
 

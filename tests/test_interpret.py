@@ -5,12 +5,12 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+from biodl.data.encode import one_hot
 from biodl.interpret.attributions import (
     gradient_times_input,
     integrated_gradients,
     ism,
     logit_model,
-    one_hot,
     uniform_background,
 )
 from biodl.models import build

@@ -25,7 +25,7 @@ from biodl.data.encode import reverse_complement
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, load_estimators
 from biodl.train.loaders import Partition
-from biodl.train.predict import forecast_table, item_table, per_position_table
+from biodl.train.predict import forecast_table, item_table, per_position_table, predict_in_batches
 
 Path = str | os.PathLike
 log = logging.getLogger("biodl.apply")
@@ -45,15 +45,9 @@ def keras_predictor(model_path: Path) -> Predictor:
 
     model = keras.models.load_model(model_path)
 
-    def predict(inputs: np.ndarray) -> np.ndarray:
-        # batch by batch as ``model.predict`` splits them (the same compiled step, so the same
-        # bits), without the cost of setting up a ``predict`` call per chunk of a streamed file
-        batches = range(0, len(inputs), BATCH_SIZE)  # input is never empty: readers refuse that
-        return np.concatenate(
-            [np.asarray(model.predict_on_batch(inputs[first : first + BATCH_SIZE])) for first in batches]
-        )
-
-    return predict
+    # a chunk of a streamed file at a time: one predict call each would repeat its set-up per chunk;
+    # input is never empty (readers refuse that)
+    return lambda inputs: predict_in_batches(model, inputs, BATCH_SIZE)
 
 
 def baseline_predictor(member: Bundle) -> Predictor:

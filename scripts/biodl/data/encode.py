@@ -48,6 +48,12 @@ def token_matrix(
     return matrix, kept.astype(np.int32)
 
 
+def one_hot(tokens: np.ndarray, alphabet_size: int) -> np.ndarray:
+    """uint8 tokens → float32 one-hot over letters (padding, token 0, becomes all zeros), as the
+    models' ``OneHot`` layer encodes them."""
+    return np.eye(alphabet_size + 1, dtype=np.float32)[tokens][..., 1:]
+
+
 def position_matrix(
     labels: list[str],
     classes: str,

@@ -61,6 +61,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from biodl.data.encode import one_hot
 from biodl.data.split import Items, read_items
 from biodl.errors import InputError, TrainingDivergedError
 from biodl.families import TRAINING_DEFAULTS
@@ -146,11 +147,6 @@ def resolve_vocabulary(vocabulary: str | None, ids: PathLike, tokens: np.ndarray
     if largest > len(vocabulary):
         raise InputError(f"token {largest} is outside the vocabulary {vocabulary!r}")
     return vocabulary
-
-
-def one_hot(tokens: np.ndarray, alphabet_size: int) -> np.ndarray:
-    """uint8 tokens → float32 one-hot over letters (padding, token 0, becomes all zeros)."""
-    return np.eye(alphabet_size + 1, dtype=np.float32)[tokens][..., 1:]
 
 
 def check_finite(values: dict[str, float], epoch: int, advice: str) -> None:

@@ -19,6 +19,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from biodl.data.encode import one_hot
+from biodl.train.predict import predict_in_batches
+
 HEADS = ("probability", "probabilities", "values")  # the task head's layer name (biodl.models.layers)
 BATCH_SIZE = 256
 
@@ -30,7 +33,6 @@ class LogitModel:
     body: keras.Model  # input → the head's input features
     kernel: np.ndarray
     bias: np.ndarray
-    one_hot: bool  # whether the input is the one-hot encoding of tokens
 
     def logits(self, inputs: object) -> object:
         """Logits of a batch (a backend tensor, so that gradients flow)."""
@@ -38,12 +40,7 @@ class LogitModel:
 
     def predict(self, inputs: np.ndarray, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Logits of an array, batch by batch (the body's compiled prediction step, then the head)."""
-        parts = [
-            np.asarray(self.body.predict_on_batch(inputs[first : first + batch_size])) @ self.kernel
-            + self.bias
-            for first in range(0, len(inputs), batch_size)
-        ]
-        return np.concatenate(parts)
+        return predict_in_batches(self.body, inputs, batch_size) @ self.kernel + self.bias
 
 
 def head_layer(model: keras.Model) -> keras.layers.Layer:
@@ -66,15 +63,7 @@ def logit_model(model: keras.Model) -> LogitModel:
     start = encoder.output if encoder is not None else model.inputs[0]
     body = keras.Model(start, head.input, name=f"{model.name}_body")
     kernel, bias = (ops.convert_to_numpy(weight) for weight in head.weights)
-    return LogitModel(body, kernel, bias, encoder is not None)
-
-
-def one_hot(tokens: np.ndarray, vocabulary_size: int) -> np.ndarray:
-    """uint8 tokens → float32 one-hot, padding (token 0) all zeros, as the model's ``OneHot`` layer."""
-    encoded = np.zeros((*tokens.shape, vocabulary_size), dtype=np.float32)
-    rows, columns = np.nonzero(tokens)
-    encoded[rows, columns, tokens[rows, columns].astype(np.int64) - 1] = 1.0
-    return encoded
+    return LogitModel(body, kernel, bias)
 
 
 def gradient_function(target: Callable[[object], object]) -> Callable[[np.ndarray], np.ndarray]:

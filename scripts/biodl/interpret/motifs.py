@@ -82,7 +82,8 @@ def filter_motifs(
     the uniform 1/4."""
     import keras
 
-    from biodl.interpret.attributions import one_hot
+    from biodl.data.encode import one_hot
+    from biodl.train.predict import predict_in_batches
 
     convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
     if not convolutions:
@@ -90,12 +91,7 @@ def filter_motifs(
     convolution = convolutions[0]
     body = keras.Model(model.get_layer("one_hot").output, convolution.output)
     inputs = one_hot(tokens, len(LETTERS))
-    activations = np.concatenate(
-        [
-            np.asarray(body.predict_on_batch(inputs[first : first + batch_size]))
-            for first in range(0, len(inputs), batch_size)
-        ]
-    )
+    activations = predict_in_batches(body, inputs, batch_size)
     width = int(convolution.kernel_size[0])
     left = (width - 1) // 2 if convolution.padding == "same" else 0
     motifs = []

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from biodl.data.split import read_partitions
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, save_table
+from biodl.train.loaders import partition_rows
 
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.interpret")
@@ -37,9 +37,8 @@ def sampled_test_items(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ids and tokens of a seeded sample of ``items`` test sequences of ``unit`` (all when fewer), in
     file order."""
-    ids = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)["id"].to_numpy()
-    partition = read_partitions(files["split"], unit).set_index("id")["partition"]
-    test_rows = np.flatnonzero(partition.loc[ids].to_numpy() == "test")
+    index = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)
+    ids, test_rows = index["id"].to_numpy(), partition_rows(index, files["split"], unit)["test"]
     if len(test_rows) > items:
         test_rows = np.sort(np.random.default_rng(seed).choice(test_rows, size=items, replace=False))
     tokens = np.load(files["tokens"], mmap_mode="r")
@@ -71,7 +70,8 @@ def interpret_run(
     import keras
 
     import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
-    from biodl.interpret.attributions import hypothetical_contributions, logit_model, one_hot
+    from biodl.data.encode import one_hot
+    from biodl.interpret.attributions import hypothetical_contributions, logit_model
     from biodl.interpret.motifs import discover_motifs, jaspar_matrices, match_to_jaspar, meme_text
 
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))

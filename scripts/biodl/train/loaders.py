@@ -52,7 +52,7 @@ def _read_index(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
 
 
-def _partition_rows(index: pd.DataFrame, split_path: Path, unit: str) -> dict[str, np.ndarray]:
+def partition_rows(index: pd.DataFrame, split_path: Path, unit: str) -> dict[str, np.ndarray]:
     """Row numbers of each partition, in index order."""
     partition = read_partitions(split_path, unit).set_index("id")["partition"].loc[index["id"]].to_numpy()
     return {name: np.flatnonzero(partition == name) for name in ("train", "valid", "test")}
@@ -137,7 +137,7 @@ def load_items(
     """Training data for sequences, expression profiles or whole time series."""
     index = _read_index(ingest["ids"])
     meta = json.loads(FilePath(ingest["meta"]).read_text(encoding="utf-8"))
-    rows = _partition_rows(index, split_path, unit)
+    rows = partition_rows(index, split_path, unit)
     inputs = np.load(inputs_path, mmap_mode="r")
     ids = index["id"].to_numpy()
     if task == "per_position":

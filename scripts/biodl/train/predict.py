@@ -115,6 +115,16 @@ def forecast_table(
     return table
 
 
+def predict_in_batches(model: object, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """The model's outputs for an array, batch by batch as ``model.predict`` splits it (the same
+    compiled step, so the same bits), without the set-up of a ``predict`` call; ``inputs`` is not
+    empty."""
+    batches = range(0, len(inputs), batch_size)
+    return np.concatenate(
+        [np.asarray(model.predict_on_batch(inputs[first : first + batch_size])) for first in batches]
+    )
+
+
 def predict_partition(
     model: object, data: TrainingData, name: str = "test", batch_size: int = 256
 ) -> pd.DataFrame:
