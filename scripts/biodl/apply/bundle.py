@@ -31,7 +31,7 @@ import pandas as pd
 
 from biodl.apply.card import model_card, write_card
 from biodl.apply.files import CONTROL_METHODS, FILE_NAMES, can_bundle
-from biodl.baselines.methods import position_window
+from biodl.baselines.predict import baseline_settings
 from biodl.data.split import read_partitions
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, save_json
@@ -92,18 +92,6 @@ def timecourse_preparation(
         "normalisation": params,
         "windows": settings["windows"] if task == "forecasting" else None,
     }
-
-
-def baseline_settings(run: dict, meta: dict) -> dict:
-    """What computing a baseline's features needs: its method, the setting it chose (k-mer size,
-    span), for sequences the canonical alphabet size and the configured k, and for per-position
-    tasks the residues read on each side."""
-    settings = {"method": run["method"], "chosen": run["chosen"]}
-    if meta["kind"] == "sequences":
-        settings.update(alphabet_size=len(meta["kmer"]["letters"]), kmer_k=meta["kmer"]["k"])
-    if meta["task"] == "per_position":
-        settings["window"] = position_window(run["method"], run["hparams"])
-    return settings
 
 
 def write_bundle(*, files: dict[str, Path], outputs: dict[str, Path], run_key: dict) -> None:

@@ -24,7 +24,6 @@ from biodl.apply.prepare import CHUNK_ITEMS, Prepared, check_input, encoded_trut
 from biodl.data.encode import reverse_complement
 from biodl.errors import InputError
 from biodl.io.outputs import all_or_nothing, load_estimators
-from biodl.train.loaders import Partition
 from biodl.train.predict import forecast_table, item_table, per_position_table, predict_in_batches
 
 Path = str | os.PathLike
@@ -34,7 +33,7 @@ T = TypeVar("T")
 SHARED = ("kind", "task", "label_columns")  # what the members of an ensemble must share
 
 
-Predictor = Callable[[np.ndarray], np.ndarray]
+Predictor = Callable[[np.ndarray], np.ndarray]  # as biodl.baselines.predict.Predictor
 
 
 def keras_predictor(model_path: Path) -> Predictor:
@@ -51,53 +50,13 @@ def keras_predictor(model_path: Path) -> Predictor:
 
 
 def baseline_predictor(member: Bundle) -> Predictor:
-    """A baseline's scores for an array of prepared inputs: its features computed as in training
-    (the k-mer size or span it chose), scaled with its training scaler, then its estimator; the
-    residue windows of a per-position baseline; the windows of a forecasting one."""
-    from biodl.baselines.methods import Letters, dense_for_trees, fitted_features, item_scores
-    from biodl.specs import InputSpec
+    """A baseline bundle's scores for an array of prepared inputs
+    (:func:`biodl.baselines.predict.fitted_predictor`)."""
+    from biodl.baselines.predict import fitted_predictor
 
-    settings, description = member.description["baseline"], member.description
-    state = load_estimators(member.model_path)
-    n_classes = len(description["encoding"].get("classes", [])) or 2
-    if member.task == "per_position":
-        return residue_predictor(
-            settings, state["estimator"], description["input"]["vocabulary_size"], n_classes
-        )
-    if member.task == "forecasting":
-        return forecast_predictor(settings["method"], state, tuple(description["output"]["output_shape"]))
-    spec = InputSpec(**{**description["input"], "shape": tuple(description["input"]["shape"])})
-    letters = Letters(settings["alphabet_size"], settings["kmer_k"]) if member.kind == "sequences" else None
-    features = fitted_features(settings["method"], settings["chosen"], spec, letters)
-
-    def predict(inputs: np.ndarray) -> np.ndarray:
-        partition = Partition(
-            [""] * len(inputs), lambda positions: (inputs[positions], None), lambda positions: None
-        )
-        values = dense_for_trees(settings["method"], state["scaler"].transform(features(partition)))
-        return item_scores(member.task, n_classes, state["estimator"], values)
-
-    return predict
-
-
-def residue_predictor(settings: dict, estimator: object, vocabulary: int, n_classes: int) -> Predictor:
-    """A per-position baseline's item × position × class scores: its estimator on the window around
-    every residue (padding left out, as in training)."""
-    from biodl.baselines.methods import position_scores, residue_features
-
-    def predict(tokens: np.ndarray) -> np.ndarray:
-        residues = tokens != PAD
-        x = residue_features(settings["method"], tokens, residues, settings["window"], vocabulary)
-        return position_scores(estimator, x, residues, n_classes)
-
-    return predict
-
-
-def forecast_predictor(method: str, state: dict, output_shape: tuple[int, int]) -> Predictor:
-    """A forecasting baseline's window × horizon × gene forecasts."""
-    from biodl.baselines.methods import forecasts
-
-    return lambda windows: forecasts(method, state, windows, output_shape)
+    return fitted_predictor(
+        member.description["baseline"], member.description, load_estimators(member.model_path)
+    )
 
 
 def predictor(member: Bundle) -> Predictor:

@@ -376,6 +376,16 @@ def log_loss_of(truth: np.ndarray, scores: np.ndarray) -> float:
     return float(-np.mean(truth * np.log(scores) + (1 - truth) * np.log(1 - scores)))
 
 
+def item_loss(task: str, truth: np.ndarray, scores: np.ndarray) -> float:
+    """The loss of item scores in the model output convention (:func:`item_scores`): mean squared error
+    of a regression, mean negative log-likelihood of the truth otherwise."""
+    if task == "regression":
+        return float(np.mean((scores - truth.reshape(scores.shape)) ** 2))
+    if task == "binary":
+        scores = np.column_stack([1 - scores[:, 0], scores[:, 0]])
+    return log_loss_of(truth, scores)
+
+
 def dense_for_trees(method: str, x: np.ndarray | sp.spmatrix) -> np.ndarray | sp.spmatrix:
     """Gradient-boosted trees take dense arrays only."""
     return x.toarray() if method == "boosted_trees" and sp.issparse(x) else x
@@ -467,12 +477,7 @@ def fit_items(
         return item_scores(task, n_classes, model, values)
 
     def loss(model: object, x_valid: np.ndarray) -> float:
-        predicted = predict(model, x_valid)
-        if task == "regression":
-            return float(np.mean((predicted - y["valid"].reshape(predicted.shape)) ** 2))
-        if task == "binary":
-            predicted = np.column_stack([1 - predicted[:, 0], predicted[:, 0]])
-        return log_loss_of(y["valid"], predicted)
+        return item_loss(task, y["valid"], predict(model, x_valid))
 
     candidates = []
     for key, function in features.items():

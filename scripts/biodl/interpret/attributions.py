@@ -66,54 +66,69 @@ def logit_model(model: keras.Model) -> LogitModel:
     return LogitModel(body, kernel, bias)
 
 
-def gradient_function(target: Callable[[object], object]) -> Callable[[np.ndarray], np.ndarray]:
-    """d sum(target(x)) / dx for the Keras backend in use (the sum: each item's output depends on
-    that item's input only, so this is every item's own gradient)."""
+Output = int | np.ndarray  # a logit column, or weights over every item's logits (item × logit shape)
+
+
+def weighted_gradient_function(logits: LogitModel) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """d sum(logits(x) · weights) / dx for the Keras backend in use: with weights that select one
+    logit per item (each item's logits depend on that item's input only), every item's own gradient."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
         @tf.function(reduce_retracing=True)
-        def gradient(x: object) -> object:
+        def gradient(x: object, weights: object) -> object:
             with tf.GradientTape() as tape:
                 tape.watch(x)
-                total = tf.reduce_sum(target(x))
+                total = tf.reduce_sum(logits.logits(x) * weights)
             return tape.gradient(total, x)
 
-        return lambda x: gradient(tf.convert_to_tensor(x, dtype=tf.float32)).numpy()
+        return lambda x, weights: gradient(
+            tf.convert_to_tensor(x, dtype=tf.float32), tf.convert_to_tensor(weights, dtype=tf.float32)
+        ).numpy()
     if backend == "jax":
         import jax
 
-        gradient = jax.jit(jax.grad(lambda x: target(x).sum()))
-        return lambda x: np.asarray(gradient(x.astype(np.float32)))
+        gradient = jax.jit(jax.grad(lambda x, weights: (logits.logits(x) * weights).sum()))
+        return lambda x, weights: np.asarray(gradient(x.astype(np.float32), weights.astype(np.float32)))
     if backend == "torch":
         import torch
 
-        def gradient(x: np.ndarray) -> np.ndarray:
+        def gradient(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
             tensor = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-            target(tensor).sum().backward()
+            (logits.logits(tensor) * torch.tensor(weights, dtype=torch.float32)).sum().backward()
             return tensor.grad.detach().cpu().numpy()
 
         return gradient
     raise ValueError(f"no gradients for Keras backend {backend!r}")
 
 
-def output_of(logits: LogitModel, output: int) -> Callable[[object], object]:
-    """One logit column of the model as a function of its input."""
-    return lambda x: logits.logits(x)[:, output]
+def output_weights(logits: LogitModel, n_items: int, output: Output) -> np.ndarray:
+    """Weights over the logits of ``n_items`` items that select ``output``: one-hot on its column (at
+    every position of a per-position model), or the given per-item weights."""
+    if not isinstance(output, int | np.integer):
+        return np.asarray(output, dtype=np.float32)
+    shape = (n_items, *logits.body.output.shape[1:-1], logits.kernel.shape[1])
+    weights = np.zeros(shape, dtype=np.float32)
+    weights[..., int(output)] = 1.0
+    return weights
 
 
 def gradients(
-    logits: LogitModel, inputs: np.ndarray, output: int, batch_size: int = BATCH_SIZE
+    logits: LogitModel, inputs: np.ndarray, output: Output, batch_size: int = BATCH_SIZE
 ) -> np.ndarray:
     """The gradient of logit ``output`` with respect to every input value, batch by batch."""
-    gradient = gradient_function(output_of(logits, output))
+    gradient = weighted_gradient_function(logits)
+    weights = output_weights(logits, len(inputs), output)
     return np.concatenate(
-        [gradient(inputs[first : first + batch_size]) for first in range(0, len(inputs), batch_size)]
+        [
+            gradient(inputs[first : first + batch_size], weights[first : first + batch_size])
+            for first in range(0, len(inputs), batch_size)
+        ]
     )
 
 
-def gradient_times_input(logits: LogitModel, inputs: np.ndarray, output: int) -> np.ndarray:
+def gradient_times_input(logits: LogitModel, inputs: np.ndarray, output: Output) -> np.ndarray:
     """Gradient × input: for a one-hot input, the gradient at each position's own letter."""
     return gradients(logits, inputs, output) * inputs
 
@@ -130,7 +145,7 @@ def uniform_background(inputs: np.ndarray) -> np.ndarray:
 def path_gradients(
     logits: LogitModel,
     inputs: np.ndarray,
-    output: int,
+    output: Output,
     references: np.ndarray,
     *,
     steps: int = 32,
@@ -138,7 +153,8 @@ def path_gradients(
 ) -> np.ndarray:
     """The gradient of logit ``output`` averaged over ``steps`` points (midpoint rule) of the straight
     path from each item's reference to the item."""
-    gradient = gradient_function(output_of(logits, output))
+    gradient = weighted_gradient_function(logits)
+    weights = output_weights(logits, len(inputs), output)
     alphas = ((np.arange(steps, dtype=np.float32) + 0.5) / steps).reshape(-1, *([1] * inputs.ndim))
     total = np.zeros(inputs.shape, dtype=np.float32)
     items_per_batch = max(1, batch_size // steps)
@@ -146,14 +162,17 @@ def path_gradients(
         chunk = slice(first, first + items_per_batch)
         start, end = references[chunk], inputs[chunk].astype(np.float32)
         path = (start[None] + alphas * (end - start)[None]).reshape(-1, *inputs.shape[1:])
-        total[chunk] = gradient(path).reshape(steps, *end.shape).mean(axis=0)
+        chosen = np.broadcast_to(weights[chunk][None], (steps, *weights[chunk].shape))
+        total[chunk] = (
+            gradient(path, chosen.reshape(-1, *weights.shape[1:])).reshape(steps, *end.shape).mean(axis=0)
+        )
     return total
 
 
 def integrated_gradients(
     logits: LogitModel,
     inputs: np.ndarray,
-    output: int,
+    output: Output,
     *,
     baseline: np.ndarray | None = None,
     steps: int = 32,
@@ -172,7 +191,7 @@ def integrated_gradients(
 
 
 def hypothetical_contributions(
-    logits: LogitModel, inputs: np.ndarray, output: int, *, steps: int = 32
+    logits: LogitModel, inputs: np.ndarray, output: Output, *, steps: int = 32
 ) -> np.ndarray:
     """What every letter would contribute at every position (item × position × letter), as TF-MoDISco
     takes them: the path-averaged gradient from the uniform background, centred over the letters of

@@ -4,9 +4,14 @@ forest's permutation importance on the same test items."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import hypergeom, spearmanr
+
+from biodl.baselines.methods import item_loss
+from biodl.interpret.attributions import LogitModel, integrated_gradients
 
 
 def gene_importance(attributions: np.ndarray) -> np.ndarray:
@@ -15,24 +20,73 @@ def gene_importance(attributions: np.ndarray) -> np.ndarray:
     return values.reshape(len(values), -1, values.shape[-1]).mean(axis=(0, 1))
 
 
-def coefficient_importance(estimator: object, output: int | None = None) -> np.ndarray:
-    """The size of a fitted linear model's coefficient of every feature: for one output (a class's
-    row of a multiclass model) or the largest over outputs."""
-    coefficients = np.atleast_2d(np.asarray(estimator.coef_, dtype=np.float64))
-    if output is not None and len(coefficients) > 1:
-        return np.abs(coefficients[output])
-    return np.abs(coefficients).max(axis=0)
+def attribution_importance(
+    logits: LogitModel, inputs: np.ndarray, reference: np.ndarray, outputs: int, *, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Integrated gradients of every model output from ``reference`` (output × item × input) and each
+    gene's importance: its mean absolute attribution, the largest over the outputs."""
+    attributions = np.stack(
+        [
+            integrated_gradients(logits, inputs, output, baseline=reference, steps=steps)
+            for output in range(outputs)
+        ]
+    )
+    return attributions, np.max([gene_importance(values) for values in attributions], axis=0)
 
 
-def permutation_importance_of(
-    estimator: object, inputs: np.ndarray, targets: np.ndarray, *, repeats: int = 5, seed: int = 0
+def coefficient_importance(estimator: object, n_genes: int) -> np.ndarray:
+    """The size of a fitted linear model's coefficients per gene: the largest absolute coefficient
+    over its outputs (and the models of a multilabel task) and over the gene's features, laid out in
+    blocks of one value per gene (time point × gene of a flattened series, statistic × gene of series
+    summaries)."""
+    estimators = estimator if isinstance(estimator, list) else [estimator]
+    coefficients = np.concatenate(
+        [np.atleast_2d(np.asarray(model.coef_, dtype=np.float64)) for model in estimators]
+    )
+    return np.abs(coefficients).reshape(len(coefficients), -1, n_genes).max(axis=(0, 1))
+
+
+def is_linear(estimator: object) -> bool:
+    """Whether a fitted baseline (or every model of a multilabel one) has coefficients to rank genes by."""
+    estimators = estimator if isinstance(estimator, list) else [estimator]
+    return all(hasattr(model, "coef_") for model in estimators)
+
+
+def permutation_importance_by_gene(
+    predict: Callable[[np.ndarray], np.ndarray],
+    inputs: np.ndarray,
+    truth: np.ndarray,
+    task: str,
+    *,
+    repeats: int = 5,
+    seed: int = 0,
+    values_per_batch: int = 20_000_000,
 ) -> np.ndarray:
-    """scikit-learn's permutation importance of every feature (mean drop in the estimator's score
-    when the feature's values are shuffled among the items)."""
-    from sklearn.inspection import permutation_importance
+    """The mean rise of a model's loss (:func:`biodl.baselines.methods.item_loss`) when one gene's
+    values (a time course's whole series of the gene) are shuffled among the items, over ``repeats``
+    shuffles, the same ones for every gene.
 
-    result = permutation_importance(estimator, inputs, targets, n_repeats=repeats, random_state=seed)
-    return np.asarray(result.importances_mean, dtype=np.float64)
+    scikit-learn's ``permutation_importance`` shuffles one column of a 2-D feature matrix; a gene of
+    a time course spans a column per time point, and a baseline computes its own features from the
+    inputs (:func:`biodl.baselines.predict.fitted_predictor`), so the shuffling is done here.
+    """
+    orders = [np.random.default_rng(seed + repeat).permutation(len(inputs)) for repeat in range(repeats)]
+    reference = item_loss(task, truth, predict(inputs))
+    n_genes = inputs.shape[-1]
+    genes_per_batch = max(1, values_per_batch // (repeats * inputs.size))
+    rises = np.zeros(n_genes)
+    for first in range(0, n_genes, genes_per_batch):
+        chosen = np.arange(first, min(first + genes_per_batch, n_genes))
+        copies = np.repeat(inputs[None, None], len(chosen), axis=0).repeat(repeats, axis=1)
+        for index, gene in enumerate(chosen):
+            for repeat, order in enumerate(orders):
+                copies[index, repeat, ..., gene] = inputs[order][..., gene]
+        scores = predict(copies.reshape(-1, *inputs.shape[1:]))
+        scores = scores.reshape(len(chosen), repeats, len(inputs), *scores.shape[1:])
+        for index, gene in enumerate(chosen):
+            losses = [item_loss(task, truth, scores[index, repeat]) for repeat in range(repeats)]
+            rises[gene] = float(np.mean(losses)) - reference
+    return rises
 
 
 def top(importance: np.ndarray, count: int) -> np.ndarray:
@@ -41,8 +95,9 @@ def top(importance: np.ndarray, count: int) -> np.ndarray:
 
 
 def rank_agreement(rankings: dict[str, np.ndarray], genes: list[str], count: int) -> pd.DataFrame:
-    """For every pair of rankings: the overlap of their top ``count`` genes and the Spearman
-    correlation of their importances over every gene."""
+    """For every pair of rankings: the overlap of their top ``count`` genes, the chance of an overlap
+    that large between two random lists of ``count`` (hypergeometric), and the Spearman correlation
+    of their importances over every gene."""
     rows = []
     names = list(rankings)
     for first_index, first in enumerate(names):
@@ -55,6 +110,8 @@ def rank_agreement(rankings: dict[str, np.ndarray], genes: list[str], count: int
                     "second": second,
                     "top": count,
                     "overlap": len(shared),
+                    "expected": count * count / len(genes),
+                    "p_overlap": float(hypergeom.sf(len(shared) - 1, len(genes), count, count)),
                     "spearman": float(correlation),
                     "shared_genes": ",".join(sorted(genes[index] for index in shared)),
                 }

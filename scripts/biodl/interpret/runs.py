@@ -1,5 +1,6 @@
 """Interpretation runs as the workflow calls them: attribute a sample of test sequences, find the
-motifs the model uses and match them to JASPAR."""
+motifs the model uses and match them to JASPAR; rank the genes a model of expression profiles or
+time courses uses beside the baselines' rankings."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ PathLike = str | os.PathLike
 log = logging.getLogger("biodl.interpret")
 LETTERS = 4  # TF-MoDISco and JASPAR read ACGT (ACGU)
 SHOWN_MOTIFS = 6
+SHOWN_GENES = 20
 
 
 def output_names(task: str, encoding: dict) -> list[str]:
@@ -32,17 +34,22 @@ def output_names(task: str, encoding: dict) -> list[str]:
     return list(encoding["targets"])
 
 
+def sample_of(rows: np.ndarray, items: int, seed: int) -> np.ndarray:
+    """A seeded sample of ``items`` of ``rows`` (all when fewer), in their order."""
+    if len(rows) <= items:
+        return np.asarray(rows)
+    return np.sort(np.random.default_rng(seed).choice(rows, size=items, replace=False))
+
+
 def sampled_test_items(
     files: dict[str, PathLike], unit: str, items: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ids and tokens of a seeded sample of ``items`` test sequences of ``unit`` (all when fewer), in
     file order."""
     index = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)
-    ids, test_rows = index["id"].to_numpy(), partition_rows(index, files["split"], unit)["test"]
-    if len(test_rows) > items:
-        test_rows = np.sort(np.random.default_rng(seed).choice(test_rows, size=items, replace=False))
+    test_rows = sample_of(partition_rows(index, files["split"], unit)["test"], items, seed)
     tokens = np.load(files["tokens"], mmap_mode="r")
-    return ids[test_rows], np.asarray(tokens[test_rows])
+    return index["id"].to_numpy()[test_rows], np.asarray(tokens[test_rows])
 
 
 def check_letters(meta: dict, model_path: PathLike) -> None:
@@ -128,6 +135,115 @@ def plot_logos(motifs: list, matches: pd.DataFrame, path: PathLike) -> None:
     if not shown:
         axes[0, 0].text(0.5, 0.5, "no motif found", ha="center", va="center")
         axes[0, 0].axis("off")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def rank_genes_run(
+    *,
+    files: dict[str, PathLike],
+    outputs: dict[str, PathLike],
+    model: str,
+    unit: str,
+    baselines: list[str],
+    items: int,
+    steps: int,
+    seed: int,
+    top_genes: int,
+    repeats: int,
+) -> None:
+    """Rank the genes a model of expression profiles or time courses uses (integrated gradients of a
+    seeded sample of test items from the training mean) beside each baseline's own ranking on the
+    same items: coefficient sizes of a linear baseline, permutation importance of the others; write
+    rankings.tsv, agreement.tsv (top-``top_genes`` overlaps, Spearman), attributions.npz, genes.png.
+
+    ``files``: the run's ``model``, ``run`` and training inputs, ``genes``, and per baseline name
+    ``run_<name>`` and ``estimator_<name>`` of the same unit and seed."""
+    import keras
+
+    import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
+    from biodl.interpret.attributions import logit_model
+    from biodl.interpret.genes import attribution_importance, rank_agreement, ranking_table
+    from biodl.train.loaders import load_run_data
+
+    meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
+    run = json.loads(Path(files["run"]).read_text(encoding="utf-8"))
+    data = load_run_data(meta["kind"], meta["task"], files, unit=unit)
+    train, test = data.partitions["train"], data.partitions["test"]
+    chosen = sample_of(np.arange(len(test)), items, seed)
+    inputs, truth = test.gather(chosen)[:2]
+    reference = train.gather(np.arange(len(train)))[0].mean(axis=0)
+    genes = pd.read_csv(files["genes"], sep="\t", dtype=str, keep_default_na=False)["gene"].tolist()
+    names = output_names(meta["task"], run["encoding"])
+    logits = logit_model(keras.models.load_model(files["model"]))
+    attributions, importance = attribution_importance(logits, inputs, reference, len(names), steps=steps)
+    rankings = {f"{model} (integrated gradients)": importance}
+    for name in baselines:
+        method, values = baseline_ranking(files, name, meta, inputs, truth, repeats=repeats, seed=seed)
+        rankings[f"{name} ({method})"] = values
+    count = max(1, min(top_genes, len(genes) // 2))
+    with all_or_nothing(*outputs.values()):
+        save_table(outputs["rankings"], ranking_table(rankings, genes))
+        save_table(outputs["agreement"], rank_agreement(rankings, genes, count))
+        np.savez_compressed(
+            outputs["attributions"],
+            ids=np.asarray(test.ids, dtype=str)[chosen],
+            genes=np.asarray(genes, dtype=str),
+            outputs=np.asarray(names, dtype=str),
+            attributions=attributions.astype(np.float32),
+        )
+        plot_gene_rankings(rankings, genes, outputs["genes"])
+
+
+def baseline_ranking(
+    files: dict[str, PathLike],
+    name: str,
+    meta: dict,
+    inputs: np.ndarray,
+    truth: np.ndarray,
+    *,
+    repeats: int,
+    seed: int,
+) -> tuple[str, np.ndarray]:
+    """How a baseline ranks the genes: by coefficient size when it is linear, by permutation
+    importance on the items otherwise; returns the method's name and the importances."""
+    from biodl.baselines.predict import baseline_settings, fitted_predictor
+    from biodl.interpret.genes import coefficient_importance, is_linear, permutation_importance_by_gene
+    from biodl.io.outputs import load_estimators
+
+    run = json.loads(Path(files[f"run_{name}"]).read_text(encoding="utf-8"))
+    state = load_estimators(files[f"estimator_{name}"])
+    if is_linear(state["estimator"]):
+        return "coefficients", coefficient_importance(state["estimator"], inputs.shape[-1])
+    description = {
+        "kind": meta["kind"],
+        "task": meta["task"],
+        "input": run["input"],
+        "output": run["task"],
+        "encoding": run["encoding"],
+    }
+    predict = fitted_predictor(baseline_settings(run, meta), description, state)
+    return "permutation", permutation_importance_by_gene(
+        predict, inputs, truth, meta["task"], repeats=repeats, seed=seed
+    )
+
+
+def plot_gene_rankings(rankings: dict[str, np.ndarray], genes: list[str], path: PathLike) -> None:
+    """The ``SHOWN_GENES`` most important genes of each ranking, one panel per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from biodl.interpret.genes import top
+
+    figure, axes = plt.subplots(1, len(rankings), figsize=(3.2 * len(rankings), 0.22 * SHOWN_GENES + 1))
+    for axis, (name, importance) in zip(np.atleast_1d(axes), rankings.items()):
+        best = top(importance, min(SHOWN_GENES, len(genes)))[::-1]
+        axis.barh([genes[index] for index in best], importance[best], color="#4c72b0")
+        axis.set_title(name, fontsize=8)
+        axis.tick_params(labelsize=6)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
