@@ -162,9 +162,7 @@ def report_inputs(wildcards):
                 dataset, name, unit, seed
             )["run"]
     for run in layout.interpreted_runs():
-        interpretation = layout.interpret(*map(str, run))
-        files[f"motifs|{RunKey(*run).path}"] = interpretation["matches"]
-        files[f"logos|{RunKey(*run).path}"] = interpretation["logos"]
+        files.update(layout.interpret_report_inputs(*run))
     for name in layout.config["apply"]:
         files[f"applied|{name}"] = layout.apply_output(name)
         for index, run in enumerate(layout.applied_runs(name)):

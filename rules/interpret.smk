@@ -1,12 +1,14 @@
-"""What trained models use: attributions, TF-MoDISco motifs and their JASPAR matches."""
+"""What trained models use: attributions; TF-MoDISco motifs matched to JASPAR (DNA and RNA
+models), gene rankings beside the baselines' (expression and time courses), the context a
+per-position model reads."""
 
 
-rule interpret:
+rule interpret_motifs:
     input:
         unpack(interpret_inputs),
     output:
         matches=report(
-            layout.interpret()["matches"],
+            layout.interpret(what="motifs")["matches"],
             caption="../report/interpret_matches.rst",
             category="Interpretation",
             subcategory="{dataset}",
@@ -16,10 +18,10 @@ rule interpret:
                 "table": "JASPAR matches",
             },
         ),
-        motifs=layout.interpret()["motifs"],
-        attributions=layout.interpret()["attributions"],
+        motifs=layout.interpret(what="motifs")["motifs"],
+        attributions=layout.interpret(what="motifs")["attributions"],
         logos=report(
-            layout.interpret()["logos"],
+            layout.interpret(what="motifs")["logos"],
             caption="../report/interpret_logos.rst",
             category="Interpretation",
             subcategory="{dataset}",
@@ -30,10 +32,11 @@ rule interpret:
             },
         ),
     log:
-        layout.run_log("interpret"),
+        layout.run_log("interpret_motifs"),
     benchmark:
-        layout.run_bench("interpret")
+        layout.run_bench("interpret_motifs")
     wildcard_constraints:
+        dataset=layout.interpreted_pattern("motifs"),
         model=layout.model_pattern(),
         unit=UNIT_PATTERN,
         seed=r"\d+",
@@ -46,4 +49,92 @@ rule interpret:
     params:
         settings=config["interpret"],
     script:
-        "../scripts/interpret.py"
+        "../scripts/interpret_motifs.py"
+
+
+rule interpret_genes:
+    input:
+        unpack(interpret_inputs),
+    output:
+        rankings=layout.interpret(what="genes")["rankings"],
+        agreement=report(
+            layout.interpret(what="genes")["agreement"],
+            caption="../report/interpret_agreement.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "table": "gene ranking agreement",
+            },
+        ),
+        attributions=layout.interpret(what="genes")["attributions"],
+        figure=report(
+            layout.interpret(what="genes")["figure"],
+            caption="../report/interpret_genes.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "figure": "top genes",
+            },
+        ),
+    log:
+        layout.run_log("interpret_genes"),
+    benchmark:
+        layout.run_bench("interpret_genes")
+    wildcard_constraints:
+        dataset=layout.interpreted_pattern("genes"),
+        model=layout.model_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+    conda:
+        "../envs/interpret.yaml"
+    threads: resource("interpret", "threads")
+    resources:
+        mem_mb=resource("interpret", "mem_mb"),
+        runtime=resource("interpret", "runtime"),
+    params:
+        settings=config["interpret"],
+        baselines=lambda wildcards: layout.interpret_baselines(wildcards.dataset),
+    script:
+        "../scripts/interpret_genes.py"
+
+
+rule interpret_context:
+    input:
+        unpack(interpret_inputs),
+    output:
+        context=layout.interpret(what="context")["context"],
+        attributions=layout.interpret(what="context")["attributions"],
+        figure=report(
+            layout.interpret(what="context")["figure"],
+            caption="../report/interpret_context.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "figure": "context read",
+            },
+        ),
+    log:
+        layout.run_log("interpret_context"),
+    benchmark:
+        layout.run_bench("interpret_context")
+    wildcard_constraints:
+        dataset=layout.interpreted_pattern("context"),
+        model=layout.model_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+    conda:
+        "../envs/interpret.yaml"
+    threads: resource("interpret", "threads")
+    resources:
+        mem_mb=resource("interpret", "mem_mb"),
+        runtime=resource("interpret", "runtime"),
+    params:
+        settings=config["interpret"],
+    script:
+        "../scripts/interpret_context.py"

@@ -224,7 +224,7 @@ def test_a_model_of_sequences_with_ambiguity_codes_is_refused_with_one_line():
         check_letters({"vocabulary": "ACGTN"}, "m.keras")
 
 
-def test_the_demo_interprets_its_ap1_cnn_and_a_config_without_lists_every_dna_model():
+def test_the_demo_interprets_three_models_and_a_config_without_lists_every_model_it_can():
     import yaml
     from biodl.workflow.config import check_config
     from biodl.workflow.layout import Layout
@@ -232,17 +232,30 @@ def test_the_demo_interprets_its_ap1_cnn_and_a_config_without_lists_every_dna_mo
 
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     check_config(config)
-    assert Layout(config).interpreted_runs() == [("dna_binary", "cnn", "holdout", 1)]
+    assert Layout(config).interpreted_runs() == [
+        ("dna_binary", "cnn", "holdout", 1),
+        ("protein_ss", "cnn", "holdout", 1),
+        ("expression", "mlp", "fold0", 1),
+    ]
     config["interpret"] = {}
     check_config(config)
-    runs = Layout(config).interpreted_runs()
+    layout = Layout(config)
+    runs = layout.interpreted_runs()
     assert {(dataset, model) for dataset, model, _, _ in runs} == {
         ("dna_binary", "cnn"),
         ("dna_multiclass", "cnn"),
         ("dna_multilabel", "cnn_lstm"),
         ("dna_regression", "lstm"),
         ("dna_regression", "gru"),
-    }
+        ("protein_ss", "cnn"),
+        ("expression", "mlp"),
+        ("timecourse_classes", "mlp"),
+        ("timecourse_classes", "bilstm"),
+    }  # not the forecasts (timecourse_forecast) nor the generative models
+    assert layout.interpret_baselines("expression") == ["logistic"]  # not the shuffled-label control
+    inputs = layout.interpret_inputs("timecourse_classes", "bilstm", "holdout", "1")
+    assert inputs["genes"] == "results/timecourse_classes/ingest/genes.tsv"
+    assert inputs["estimator_logistic"] == "results/timecourse_classes/logistic/holdout-s1/model.skops"
 
 
 def test_a_filter_that_detects_gata_becomes_a_gata_matrix_of_its_activating_windows():
@@ -354,3 +367,36 @@ def test_shuffling_a_gene_of_a_time_course_moves_its_whole_series_and_nothing_el
 
     rises = permutation_importance_by_gene(predict, series, truth, "binary", repeats=3, values_per_batch=100)
     assert rises[1] > 0.5 and rises[0] == 0.0 and rises[2] == 0.0
+
+
+def test_a_per_position_model_that_reads_two_residues_ahead_has_a_context_of_two():
+    """Each residue's class logits read the letter two positions downstream and nothing else: all of
+    the attribution lies at offset +2, so 90 % of it lies within ±2 and not within ±1."""
+    from biodl.interpret.context import (
+        context_table,
+        context_width,
+        drawn_residues,
+        offset_profile,
+        residue_attributions,
+    )
+
+    spec = InputSpec("tokens", (WIDTH,), LETTERS, padded=True)
+    inputs, x = model_input(spec)
+    x = keras.layers.Conv1D(3, 5, padding="same", use_bias=False, name="conv0")(x)
+    model = keras.Model(inputs, task_head(x, TaskSpec("per_position", 3)))
+    kernel = np.zeros((5, LETTERS, 3), dtype=np.float32)
+    kernel[4] = np.random.default_rng(0).normal(size=(LETTERS, 3))  # tap 4 of 5: offset +2
+    model.get_layer("conv0").set_weights([kernel])
+    model.get_layer("probabilities").set_weights([np.eye(3, dtype=np.float32), np.zeros(3, np.float32)])
+    rng = np.random.default_rng(1)
+    tokens = random_tokens(rng, 64)
+    labels = rng.integers(1, 4, size=tokens.shape) * (np.arange(WIDTH) < WIDTH - 2)  # +2 inside
+    positions = drawn_residues(labels, seed=0)
+    assert (labels[np.arange(64), positions] > 0).all()
+    attributions = residue_attributions(
+        logit_model(model), one_hot(tokens, LETTERS), labels, positions, steps=8
+    )
+    table = context_table(offset_profile(attributions, positions)).set_index("offset")
+    assert table.loc[2, "share"] == pytest.approx(1.0)
+    assert table.loc[1, "within"] == pytest.approx(0.0) and context_width(table.reset_index()) == 2
+    assert len(table) == 2 * WIDTH - 1

@@ -222,6 +222,21 @@ def assert_the_planted_motif_is_found_and_matched_to_jaspar(workdir: Path) -> No
     assert "dna_binary/cnn/holdout-s1: motif logos" in (workdir / "results/report.html").read_text()
 
 
+def assert_the_expression_genes_and_the_residue_context_are_read(workdir: Path) -> None:
+    """The expression MLP's top genes overlap the logistic baseline's far beyond chance, and the
+    secondary-structure CNN (two convolutions of width 9) reads every residue within ±8 and
+    nothing further, using the whole of that field."""
+    agreement = pd.read_csv(workdir / "results/expression/mlp/fold0-s1/interpret/agreement.tsv", sep="\t")
+    row = agreement.iloc[0]
+    assert (row["first"], row["second"]) == ("mlp (integrated gradients)", "logistic (coefficients)")
+    assert row["overlap"] > 2 * row["expected"] and row["p_overlap"] < 0.05, row.to_dict()
+    context = pd.read_csv(workdir / "results/protein_ss/cnn/holdout-s1/interpret/context.tsv", sep="\t")
+    within = context.set_index("offset")["within"]
+    assert within[8] == pytest.approx(1.0) and within[7] < 0.999, within.to_dict()
+    report = (workdir / "results/report.html").read_text()
+    assert "expression/mlp/fold0-s1: top genes" in report and "protein_ss/cnn/holdout-s1: context" in report
+
+
 def assert_generative_models_learn(workdir: Path) -> None:
     gan = json.loads((workdir / "results/dna_generation/gan/holdout-s1/metrics.json").read_text())
     jsd = {name: values["6"] for name, values in gan["kmer_jsd"].items()}
@@ -272,6 +287,7 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
                 }
     assert_every_family_learns(first, config)
     assert_the_planted_motif_is_found_and_matched_to_jaspar(first)
+    assert_the_expression_genes_and_the_residue_context_are_read(first)
     assert_generative_models_learn(first)
     report = (first / "results/report.html").read_text()
     assert 'id="generative"' in report and "TGACTCA in samples" in report
@@ -280,7 +296,7 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
     supervised = [d["task"] for d in config["datasets"].values() if d["task"] != "generation"]
     shown = sum(len(FIGURES[task]) for task in supervised)
     shown += len(GENERATIVE_FIGURES["tokens"]) + len(GENERATIVE_FIGURES["vector"])
-    shown += len(Layout(config).interpreted_runs())  # a logo figure each
+    shown += len(Layout(config).interpreted_runs())  # a figure each
     assert report.count("data:image/png;base64,") == shown
     rerun = digests(second / "results")
     made = digests(first / "results")

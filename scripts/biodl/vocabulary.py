@@ -11,7 +11,7 @@ INPUT_KINDS: dict[str, str] = {"sequences": "tokens", "expression": "vector", "t
 
 CLASS_TASKS = ("binary", "multiclass", "series_classification")  # one label per item or series
 ITEM_CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})  # labels of items, not of series
-INTERPRETED_TASKS = ITEM_CLASSIFICATION | {"regression"}  # a score per sequence, attributed to its letters
+INTERPRETED_TASKS = ITEM_CLASSIFICATION | {"regression"}  # a score per item, attributed to its inputs
 SUPERVISED_TASKS = (*CLASS_TASKS, "multilabel", "regression", "per_position", "forecasting")
 TASKS = (*SUPERVISED_TASKS, "generation")
 

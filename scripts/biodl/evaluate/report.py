@@ -482,37 +482,101 @@ def applied_table(config: dict, files: dict[str, Path], tasks: dict[str, str]) -
 
 
 MOTIF_HEADERS = ["output", "motif", "consensus", "seqlets", "best JASPAR match", "family", "p", "q"]
+AGREEMENT_HEADERS = ["ranking", "beside", "top", "shared", "by chance", "p", "Spearman"]
+CONTEXT_HEADERS = ["± residues", "share of attribution within"]
+INTERPRETATION_NOTES = {
+    "motifs": "Integrated gradients of each model output (its logit, from the uniform background) over a "
+    "seeded sample of test sequences; TF-MoDISco motifs found in them (pos: raises the output, neg: "
+    "lowers it), with the number of seqlets that make each; the best JASPAR CORE match of each by "
+    "Tomtom, with its p-value and q-value over every JASPAR matrix. Matches with q ≥ 0.05 are not "
+    "evidence of a known motif.",
+    "genes": "Genes ranked by the model's integrated gradients (from the training mean, over a seeded "
+    "sample of test items) beside each baseline's ranking on the same items (coefficient size of a "
+    "linear baseline, permutation importance of the others): the genes two rankings share among "
+    "their top ones, how many two random lists would share, and the chance of sharing as many.",
+    "context": "For one residue drawn from each sampled test chain, the integrated gradients of its true "
+    "class's logit over the chain, aligned on the offset from the residue: how many residues on "
+    "either side hold a given share of the attribution.",
+}
+
+
+def motif_table(path: Path) -> Table | None:
+    """Each motif of an interpretation with its best JASPAR match, most seqlets first."""
+    matches = pd.read_csv(path, sep="\t", keep_default_na=False)
+    best = matches[matches["rank"] == 1].sort_values("seqlets", ascending=False, kind="stable")
+    rows = [
+        (
+            "",
+            [
+                str(row["output"]),
+                str(row["motif"]),
+                str(row["consensus"]),
+                str(row["seqlets"]),
+                f"{row['tf']} ({row['matrix_id']})",
+                str(row["tf_family"]),
+                p_text(float(row["p_value"])),
+                p_text(float(row["q_value"])),
+            ],
+        )
+        for _, row in best.iterrows()
+    ]
+    return Table(MOTIF_HEADERS, rows, name_columns=3) if rows else None
+
+
+def agreement_table(path: Path) -> Table | None:
+    """Every pair of gene rankings: their top-gene overlap against chance and Spearman correlation."""
+    agreement = pd.read_csv(path, sep="\t", keep_default_na=False)
+    rows = [
+        (
+            "",
+            [
+                str(row["first"]),
+                str(row["second"]),
+                str(row["top"]),
+                str(row["overlap"]),
+                number(float(row["expected"]), 2),
+                p_text(float(row["p_overlap"])),
+                number(float(row["spearman"]), 2),
+            ],
+        )
+        for _, row in agreement.iterrows()
+    ]
+    return Table(AGREEMENT_HEADERS, rows, name_columns=2) if rows else None
+
+
+def context_summary(path: Path) -> Table:
+    """The share of attribution within ±k residues for k = 0, 1, 2, 4, 8, … up to the chain width."""
+    table = pd.read_csv(path, sep="\t").set_index("offset")
+    distances = [0] + [2**power for power in range(int(np.log2(max(table.index.max(), 1))) + 1)]
+    rows = [("", [str(k), f"{table.loc[k, 'within']:.1%}"]) for k in distances]
+    return Table(CONTEXT_HEADERS, rows)
+
+
+INTERPRETATION_VIEWS = {  # kind → (file with the table, how it is read, figure title, text without a table)
+    "motifs": ("matches", motif_table, "motif logos", "No motif found."),
+    "genes": ("agreement", agreement_table, "top genes", "No baseline ranks the genes beside it."),
+    "context": ("context", context_summary, "context", ""),
+}
 
 
 def interpretation_sections(files: dict[str, Path]) -> list[dict]:
-    """Per interpreted run ('motifs|<run>' and 'logos|<run>'): each motif with its best JASPAR match
-    and the logos."""
+    """Per interpreted run, keyed '<kind>|<file>|<run>': motifs ('matches', 'logos'), gene rankings
+    ('agreement', 'figure') or the context a per-position model reads ('context', 'figure')."""
     sections = []
-    for key in sorted(key for key in files if key.startswith("motifs|")):
-        run = key.split("|", 1)[1]
-        matches = pd.read_csv(files[key], sep="\t", keep_default_na=False)
-        best = matches[matches["rank"] == 1].sort_values("seqlets", ascending=False, kind="stable")
-        rows = [
-            (
-                "",
-                [
-                    str(row["output"]),
-                    str(row["motif"]),
-                    str(row["consensus"]),
-                    str(row["seqlets"]),
-                    f"{row['tf']} ({row['matrix_id']})",
-                    str(row["tf_family"]),
-                    p_text(float(row["p_value"])),
-                    p_text(float(row["q_value"])),
-                ],
-            )
-            for _, row in best.iterrows()
-        ]
+    for key in sorted(files):
+        what, name, *run = key.split("|")
+        if what not in INTERPRETATION_VIEWS or name != INTERPRETATION_VIEWS[what][0]:
+            continue
+        run = run[0]
+        _, read, title, empty = INTERPRETATION_VIEWS[what]
+        figure = files[f"{what}|{'logos' if what == 'motifs' else 'figure'}|{run}"]
         sections.append(
             {
                 "name": run,
-                "table": Table(MOTIF_HEADERS, rows, name_columns=3) if rows else None,
-                "figures": [image(files[f"logos|{run}"], f"{run}: motif logos", wide=True)],
+                "note": INTERPRETATION_NOTES[what],
+                "table": read(files[key]),
+                "empty": empty,
+                "figures": [image(figure, f"{run}: {title}", wide=True)],
             }
         )
     return sections
@@ -525,7 +589,7 @@ def group_files(files: dict[str, Path]) -> dict[str, dict]:
     groups: dict[str, dict] = {kind: {} for kind in kinds}
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
-        if kind in ("run", "applied", "card", "motifs", "logos"):
+        if kind in ("run", "applied", "card", *INTERPRETATION_NOTES):
             continue
         if kind in ("summary", "paired", "generative"):
             groups[kind][dataset] = pd.read_csv(path, sep="\t")
@@ -550,7 +614,7 @@ def write_report(
     'figure|<dataset>|<name>', 'generative|<dataset>' (a generative summary),
     'generative_figure|<dataset>|<name>', 'run|<run>' (:class:`biodl.runkey.RunKey`), and per
     ``apply`` entry 'applied|<entry>' (its predictions) and 'card|<entry>|<i>' (its bundles' cards),
-    and per interpreted run 'motifs|<run>' (its JASPAR matches) and 'logos|<run>'.
+    and per interpreted run '<kind>|<file>|<run>' (:func:`interpretation_sections`).
     ``kinds`` maps datasets to their input kind (default: sequences).
     """
     groups = group_files(files)

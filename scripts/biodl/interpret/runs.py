@@ -27,7 +27,7 @@ def output_names(task: str, encoding: dict) -> list[str]:
     """The name of each model output: the class a binary model scores, every class, label or target."""
     if task == "binary":
         return [encoding["classes"][1]]
-    if task == "multiclass":
+    if task in ("multiclass", "series_classification"):
         return list(encoding["classes"])
     if task == "multilabel":
         return list(encoding["labels"])
@@ -48,7 +48,7 @@ def sampled_test_items(
     file order."""
     index = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)
     test_rows = sample_of(partition_rows(index, files["split"], unit)["test"], items, seed)
-    tokens = np.load(files["tokens"], mmap_mode="r")
+    tokens = np.load(files["inputs"], mmap_mode="r")
     return index["id"].to_numpy()[test_rows], np.asarray(tokens[test_rows])
 
 
@@ -61,7 +61,7 @@ def check_letters(meta: dict, model_path: PathLike) -> None:
         )
 
 
-def interpret_run(
+def find_motifs_run(
     *,
     files: dict[str, PathLike],
     outputs: dict[str, PathLike],
@@ -156,7 +156,7 @@ def rank_genes_run(
     """Rank the genes a model of expression profiles or time courses uses (integrated gradients of a
     seeded sample of test items from the training mean) beside each baseline's own ranking on the
     same items: coefficient sizes of a linear baseline, permutation importance of the others; write
-    rankings.tsv, agreement.tsv (top-``top_genes`` overlaps, Spearman), attributions.npz, genes.png.
+    rankings.tsv, agreement.tsv (top-``top_genes`` overlaps, Spearman), attributions.npz and the figure.
 
     ``files``: the run's ``model``, ``run`` and training inputs, ``genes``, and per baseline name
     ``run_<name>`` and ``estimator_<name>`` of the same unit and seed."""
@@ -193,7 +193,7 @@ def rank_genes_run(
             outputs=np.asarray(names, dtype=str),
             attributions=attributions.astype(np.float32),
         )
-        plot_gene_rankings(rankings, genes, outputs["genes"])
+        plot_gene_rankings(rankings, genes, outputs["figure"])
 
 
 def baseline_ranking(
@@ -244,6 +244,82 @@ def plot_gene_rankings(rankings: dict[str, np.ndarray], genes: list[str], path: 
         axis.barh([genes[index] for index in best], importance[best], color="#4c72b0")
         axis.set_title(name, fontsize=8)
         axis.tick_params(labelsize=6)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def context_run(
+    *,
+    files: dict[str, PathLike],
+    outputs: dict[str, PathLike],
+    unit: str,
+    items: int,
+    steps: int,
+    seed: int,
+) -> None:
+    """How wide a context a per-position model reads (:mod:`biodl.interpret.context`) on a seeded
+    sample of test chains; write context.tsv (share of attribution per offset and within ±offset),
+    attributions.npz and context.png."""
+    import keras
+
+    import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
+    from biodl.data.encode import one_hot
+    from biodl.interpret.attributions import logit_model
+    from biodl.interpret.context import (
+        context_table,
+        context_width,
+        drawn_residues,
+        offset_profile,
+        residue_attributions,
+    )
+
+    meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
+    index = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)
+    rows = sample_of(partition_rows(index, files["split"], unit)["test"], items, seed)
+    tokens = np.asarray(np.load(files["inputs"], mmap_mode="r")[rows])
+    labels = np.asarray(np.load(files["positions"], mmap_mode="r")[rows])
+    rows, tokens, labels = rows[labels.any(axis=1)], tokens[labels.any(axis=1)], labels[labels.any(axis=1)]
+    positions = drawn_residues(labels, seed)
+    logits = logit_model(keras.models.load_model(files["model"]))
+    attributions = residue_attributions(
+        logits, one_hot(tokens, len(meta["vocabulary"])), labels, positions, steps=steps
+    )
+    table = context_table(offset_profile(attributions, positions))
+    log.info("%d chains: 90%% of the attribution within ±%d residues", len(rows), context_width(table))
+    with all_or_nothing(*outputs.values()):
+        save_table(outputs["context"], table)
+        np.savez_compressed(
+            outputs["attributions"],
+            ids=index["id"].to_numpy()[rows].astype(str),
+            tokens=tokens,
+            positions=positions,
+            attributions=attributions.astype(np.float32),
+        )
+        plot_context(table, outputs["figure"])
+
+
+def plot_context(table: pd.DataFrame, path: PathLike) -> None:
+    """Share of attribution per offset from the predicted residue, and within ±offset."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from biodl.interpret.context import SHARE, context_width
+
+    width = context_width(table)
+    shown = table[table["offset"].abs() <= max(3 * width, 10)]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
+    left.bar(shown["offset"], shown["share"], color="#4c72b0")
+    left.set_xlabel("offset from the predicted residue")
+    left.set_ylabel("share of |attribution|")
+    distance = shown[shown["offset"] >= 0]
+    right.plot(distance["offset"], distance["within"], marker=".", color="#4c72b0")
+    right.axhline(SHARE, color="grey", linestyle=":")
+    right.set_xlabel("k")
+    right.set_ylabel("share within ±k")
+    right.set_title(f"{SHARE:.0%} within ±{width} residues", fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

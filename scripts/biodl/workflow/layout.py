@@ -19,12 +19,41 @@ from biodl.vocabulary import INPUT_KINDS, INTERPRETED_TASKS
 from biodl.workflow.config import resolve_config
 
 NEVER_MATCHES = "(?!x)x"
+INTERPRET_FILES = {
+    "motifs": {
+        "matches": "matches.tsv",
+        "motifs": "motifs.meme",
+        "attributions": "attributions.npz",
+        "logos": "logos.png",
+    },
+    "genes": {
+        "rankings": "rankings.tsv",
+        "agreement": "agreement.tsv",
+        "attributions": "attributions.npz",
+        "figure": "genes.png",
+    },
+    "context": {"context": "context.tsv", "attributions": "attributions.npz", "figure": "context.png"},
+}
 LOGS = "logs"  # every rule's log; its benchmark: file goes under logs/bench/ by the same path
 
 
 def benchmark_of(log: str) -> str:
     """The ``benchmark:`` file that goes with the log file ``log``."""
     return f"{LOGS}/bench/{log.removeprefix(LOGS + '/').removesuffix('.log')}.tsv"
+
+
+def interpretation_of(settings: dict) -> str | None:
+    """What interpreting a model of a dataset shows: the motifs of a DNA or RNA model that scores
+    whole sequences, the genes a model of expression profiles or time-course classes uses, the
+    context a per-position model reads; None for other datasets (forecasts, generation)."""
+    kind, task = settings["kind"], settings["task"]
+    if kind == "sequences" and task == "per_position":
+        return "context"
+    if kind == "sequences":
+        return "motifs" if settings.get("alphabet") in ("dna", "rna") and task in INTERPRETED_TASKS else None
+    if (kind == "expression" and task in INTERPRETED_TASKS) or task == "series_classification":
+        return "genes"
+    return None
 
 
 def exact_names(names: Iterable[str]) -> str:
@@ -198,31 +227,30 @@ class Layout:
         return {key: f"{folder}/bundle/{name}" for key, name in bundle_file_names(baseline=baseline).items()}
 
     def interpret(
-        self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}", seed: str = "{seed}"
+        self,
+        dataset: str = "{dataset}",
+        model: str = "{model}",
+        unit: str = "{unit}",
+        seed: str = "{seed}",
+        *,
+        what: str | None = None,
     ) -> dict[str, str]:
-        """Files of the interpretation of one training run (:mod:`biodl.interpret.runs`)."""
+        """Files of the interpretation of one training run (:mod:`biodl.interpret.runs`): ``what``
+        names the kind (motifs, genes, context) for a wildcard pattern (known from the dataset
+        otherwise)."""
         folder = self.run_folder(dataset, model, unit, seed)
-        names = {
-            "matches": "matches.tsv",
-            "motifs": "motifs.meme",
-            "attributions": "attributions.npz",
-            "logos": "logos.png",
-        }
-        return {key: f"{folder}/interpret/{name}" for key, name in names.items()}
+        what = what or interpretation_of(self.config["datasets"][dataset])
+        return {key: f"{folder}/interpret/{name}" for key, name in INTERPRET_FILES[what].items()}
 
     def interpreted_runs(self) -> list[tuple[str, str, str, int]]:
-        """The first unit and seed of every Keras model of a DNA or RNA dataset with a per-item task
-        (as the config's ``interpret`` section narrows them)."""
+        """The first unit and seed of every Keras model of a dataset that can be interpreted
+        (:func:`interpretation_of`), as the config's ``interpret`` section narrows them."""
         settings = self.config["interpret"]
         if not settings["enabled"]:
             return []
         runs = []
         for dataset, dataset_settings in self.config["datasets"].items():
-            readable = dataset_settings["kind"] == "sequences" and dataset_settings.get("alphabet") in (
-                "dna",
-                "rna",
-            )
-            if not readable or dataset_settings["task"] not in INTERPRETED_TASKS:
+            if interpretation_of(dataset_settings) is None:
                 continue
             if settings["datasets"] is not None and dataset not in settings["datasets"]:
                 continue
@@ -232,17 +260,39 @@ class Layout:
         return runs
 
     def interpret_inputs(self, dataset: str, model: str, unit: str, seed: str) -> dict[str, str]:
-        """Files an interpretation reads: the run's model and run.json, the tokens and the split."""
+        """Files an interpretation reads: the run's model and run.json and its training inputs; for
+        gene rankings also the gene names and every baseline's (but controls') run.json and
+        estimators of the same unit and seed."""
+        settings = self.config["datasets"][dataset]
         run = self.run(dataset, model, unit, seed)
-        ingest = self.ingest("sequences", dataset)
-        return {
-            "model": run["model"],
-            "run": run["run"],
-            "meta": ingest["meta"],
-            "ids": ingest["ids"],
-            "tokens": ingest["tokens"],
-            "split": self.split(dataset)["split"],
+        inputs = {"model": run["model"], "run": run["run"], **self.training_inputs(dataset, unit)}
+        if interpretation_of(settings) != "genes":
+            return inputs
+        if settings["kind"] == "expression":
+            inputs["genes"] = self.features("expression", dataset, unit)["genes"]
+        for name in self.interpret_baselines(dataset):
+            baseline = self.run(dataset, name, unit, seed)
+            inputs.update({f"run_{name}": baseline["run"], f"estimator_{name}": baseline["estimator"]})
+        return inputs
+
+    def interpret_baselines(self, dataset: str) -> list[str]:
+        """The baselines whose gene rankings stand beside a model's: every one of the dataset but the
+        controls fitted on shuffled labels."""
+        controls = self.controls_for(dataset)
+        return [name for name in self.baselines_for(dataset) if name not in controls]
+
+    def interpret_report_inputs(self, dataset: str, model: str, unit: str, seed: int) -> dict[str, str]:
+        """The report's inputs from one interpretation, keyed '<kind>|<file>|<run>'
+        (:func:`biodl.evaluate.report.interpretation_sections`)."""
+        what = interpretation_of(self.config["datasets"][dataset])
+        files = self.interpret(dataset, model, unit, str(seed))
+        shown = {
+            "motifs": ("matches", "logos"),
+            "genes": ("agreement", "figure"),
+            "context": ("context", "figure"),
         }
+        run = RunKey(dataset, model, unit, seed).path
+        return {f"{what}|{key}|{run}": files[key] for key in shown[what]}
 
     def interpret_targets(self) -> list[str]:
         """Every interpretation file the config asks for."""
@@ -430,6 +480,11 @@ class Layout:
 
         names = [n for n, m in self.config["models"].items() if not is_generative(m["family"])]
         return exact_names(names)
+
+    def interpreted_pattern(self, what: str) -> str:
+        """Wildcard regex matching exactly the datasets whose models get interpretation ``what``."""
+        datasets = self.config["datasets"]
+        return exact_names(name for name, settings in datasets.items() if interpretation_of(settings) == what)
 
     def generative_pattern(self, family: str | None = None) -> str:
         """Wildcard regex matching the generative model names (of one family if given)."""

@@ -1,10 +1,10 @@
 from biodl.cli import run_step
-from biodl.interpret.runs import interpret_run
+from biodl.interpret.runs import find_motifs_run
 
 settings = snakemake.params.settings
 run_step(
     snakemake,
-    interpret_run,
+    find_motifs_run,
     files=dict(snakemake.input.items()),
     outputs=dict(snakemake.output.items()),
     unit=snakemake.wildcards.unit,
