@@ -31,6 +31,17 @@ rule interpret_motifs:
                 "figure": "motif logos",
             },
         ),
+        tracks=report(
+            layout.interpret(what="motifs")["tracks"],
+            caption="../report/interpret_tracks.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "figure": "attribution tracks",
+            },
+        ),
     log:
         layout.run_log("interpret_motifs"),
     benchmark:

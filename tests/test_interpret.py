@@ -259,26 +259,32 @@ def test_the_demo_interprets_three_models_and_a_config_without_lists_every_model
 
 
 def test_a_filter_that_detects_gata_becomes_a_gata_matrix_of_its_activating_windows():
+    """A filter of width 8 that fires on AGATAA (its last two taps blind): the windows that activate
+    it, trimmed to their informative positions, are the site; a filter that never fires is left out."""
     from biodl.interpret.motifs import filter_motifs
 
-    spec = InputSpec("tokens", (WIDTH,), LETTERS, padded=True)
+    width = 16
+    spec = InputSpec("tokens", (width,), LETTERS, padded=True)
     inputs, x = model_input(spec)
-    x = keras.layers.Conv1D(2, 4, padding="same", activation="relu", name="conv0")(x)
+    x = keras.layers.Conv1D(2, 8, padding="same", activation="relu", name="conv0")(x)
     x = keras.layers.GlobalMaxPooling1D()(x)
     model = keras.Model(inputs, task_head(x, TaskSpec("regression", 1)))
-    kernel = np.full((4, LETTERS, 2), -1.0, dtype=np.float32)
-    kernel[np.arange(4), [2, 0, 3, 0], 0] = 1.0  # filter 0: +1 for G, A, T, A, -1 otherwise
+    kernel = np.zeros((8, LETTERS, 2), dtype=np.float32)
+    kernel[:6, :, 0] = -1.0
+    kernel[np.arange(6), [0, 2, 0, 3, 0, 0], 0] = 1.0  # filter 0: +1 for A, G, A, T, A, A; -1 otherwise
     kernel[:, :, 1] = -1.0  # filter 1 never fires
-    model.get_layer("conv0").set_weights([kernel, np.array([-3.0, 0.0], dtype=np.float32)])
+    model.get_layer("conv0").set_weights([kernel, np.array([-5.0, 0.0], dtype=np.float32)])
     code = {letter: index + 1 for index, letter in enumerate("ACGT")}
-    rows = ["GATACCCCCCCC", "CCCCGATACCCC", "CCCCCCCCGATA", "CCCGATCCCCCC", "GATAGATA"]
-    tokens = np.zeros((len(rows), WIDTH), dtype=np.uint8)
+    rows = ["AGATAACACCCCCCCC", "CCCCAGATAAGGCCCC", "CCCCCAGATAATTCCC", "CCCAGATTCCCCCCCC", "AGATAAACAGATAA"]
+    tokens = np.zeros((len(rows), width), dtype=np.uint8)
     for row, text in enumerate(rows):
         tokens[row, : len(text)] = [code[letter] for letter in text]
     (motif,) = filter_motifs(model, tokens, share=0.5, pseudocount=0.0)
-    assert motif.name == "filter_0" and motif.consensus == "GATA"
-    assert motif.seqlets == 5  # every GATA, at either end and twice in the padded row; none in GATC
-    np.testing.assert_array_equal(motif.ppm, np.eye(4)[[2, 0, 3, 0]])
+    assert motif.name == "filter_0" and motif.consensus == "AGATAA"
+    # every AGATAA whose window of 8 lies inside its sequence: rows 0-2 and the first site of row 4
+    # (the second one's window reaches into the padding); none in AGATT
+    assert motif.seqlets == 4
+    np.testing.assert_array_equal(motif.ppm, np.eye(4)[[0, 2, 0, 3, 0, 0]])
 
 
 @pytest.mark.slow
@@ -400,3 +406,22 @@ def test_a_per_position_model_that_reads_two_residues_ahead_has_a_context_of_two
     assert table.loc[2, "share"] == pytest.approx(1.0)
     assert table.loc[1, "within"] == pytest.approx(0.0) and context_width(table.reset_index()) == 2
     assert len(table) == 2 * WIDTH - 1
+
+
+def test_a_missing_model_or_data_of_another_width_or_alphabet_is_refused_with_one_line(tmp_path):
+    from biodl.errors import InputError
+    from biodl.interpret.runs import load_sequence_model
+
+    path = tmp_path / "model.keras"
+    with pytest.raises(InputError, match=rf"^{path}: no such model \(the run has not been trained\)$"):
+        load_sequence_model(path, "ACGT", WIDTH)
+    build("cnn", InputSpec("tokens", (WIDTH,), LETTERS), TaskSpec("binary", 1), filters=4).save(path)
+    with pytest.raises(
+        InputError, match=rf"^{path}: the model reads sequences of 12 positions, the data 20$"
+    ):
+        load_sequence_model(path, "ACGT", 20)
+    with pytest.raises(
+        InputError, match=rf"^{path}: the model reads 4 letters, the data 20 \(ACDEFGHIKLMNPQRSTVWY\)$"
+    ):
+        load_sequence_model(path, "ACDEFGHIKLMNPQRSTVWY", WIDTH)
+    assert load_sequence_model(path, "ACGU", WIDTH).inputs[0].shape[1] == WIDTH

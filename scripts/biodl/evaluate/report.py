@@ -482,6 +482,7 @@ def applied_table(config: dict, files: dict[str, Path], tasks: dict[str, str]) -
 
 
 MOTIF_HEADERS = ["output", "motif", "consensus", "seqlets", "best JASPAR match", "family", "p", "q"]
+Q_SHOWN = 0.05
 AGREEMENT_HEADERS = ["ranking", "beside", "top", "shared", "by chance", "p", "Spearman"]
 CONTEXT_HEADERS = ["± residues", "share of attribution within"]
 INTERPRETATION_NOTES = {
@@ -489,7 +490,9 @@ INTERPRETATION_NOTES = {
     "seeded sample of test sequences; TF-MoDISco motifs found in them (pos: raises the output, neg: "
     "lowers it), with the number of seqlets that make each; the best JASPAR CORE match of each by "
     "Tomtom, with its p-value and q-value over every JASPAR matrix. Matches with q ≥ 0.05 are not "
-    "evidence of a known motif.",
+    "evidence of a known motif. Below them, the first convolution's filters (as matrices of the windows "
+    "that activate them) whose best match has q < 0.05, and along the sequence the mean contribution "
+    "per position and the contributions to the three items with most evidence.",
     "genes": "Genes ranked by the model's integrated gradients (from the training mean, over a seeded "
     "sample of test items) beside each baseline's ranking on the same items (coefficient size of a "
     "linear baseline, permutation importance of the others): the genes two rankings share among "
@@ -501,9 +504,13 @@ INTERPRETATION_NOTES = {
 
 
 def motif_table(path: Path) -> Table | None:
-    """Each motif of an interpretation with its best JASPAR match, most seqlets first."""
+    """Each TF-MoDISco motif of an interpretation with its best JASPAR match, most seqlets first, then
+    the first-layer filters whose best match has q < ``Q_SHOWN``."""
     matches = pd.read_csv(path, sep="\t", keep_default_na=False)
-    best = matches[matches["rank"] == 1].sort_values("seqlets", ascending=False, kind="stable")
+    best = matches[
+        (matches["rank"] == 1) & ((matches["source"] != "filter") | (matches["q_value"] < Q_SHOWN))
+    ]
+    best = best.sort_values(["source", "seqlets"], ascending=[False, False], kind="stable")
     rows = [
         (
             "",
@@ -552,31 +559,44 @@ def context_summary(path: Path) -> Table:
     return Table(CONTEXT_HEADERS, rows)
 
 
-INTERPRETATION_VIEWS = {  # kind → (file with the table, how it is read, figure title, text without a table)
-    "motifs": ("matches", motif_table, "motif logos", "No motif found."),
-    "genes": ("agreement", agreement_table, "top genes", "No baseline ranks the genes beside it."),
-    "context": ("context", context_summary, "context", ""),
+# kind → (file with the table, how it is read, figures and their titles, text without a table)
+INTERPRETATION_VIEWS = {
+    "motifs": (
+        "matches",
+        motif_table,
+        {"logos": "motif logos", "tracks": "attribution tracks"},
+        "No motif found.",
+    ),
+    "genes": (
+        "agreement",
+        agreement_table,
+        {"figure": "top genes"},
+        "No baseline ranks the genes beside it.",
+    ),
+    "context": ("context", context_summary, {"figure": "context"}, ""),
 }
 
 
 def interpretation_sections(files: dict[str, Path]) -> list[dict]:
-    """Per interpreted run, keyed '<kind>|<file>|<run>': motifs ('matches', 'logos'), gene rankings
-    ('agreement', 'figure') or the context a per-position model reads ('context', 'figure')."""
+    """Per interpreted run, keyed '<kind>|<file>|<run>': motifs ('matches', 'logos', 'tracks'), gene
+    rankings ('agreement', 'figure') or the context a per-position model reads ('context', 'figure')."""
     sections = []
     for key in sorted(files):
         what, name, *run = key.split("|")
         if what not in INTERPRETATION_VIEWS or name != INTERPRETATION_VIEWS[what][0]:
             continue
         run = run[0]
-        _, read, title, empty = INTERPRETATION_VIEWS[what]
-        figure = files[f"{what}|{'logos' if what == 'motifs' else 'figure'}|{run}"]
+        _, read, figures, empty = INTERPRETATION_VIEWS[what]
         sections.append(
             {
                 "name": run,
                 "note": INTERPRETATION_NOTES[what],
                 "table": read(files[key]),
                 "empty": empty,
-                "figures": [image(figure, f"{run}: {title}", wide=True)],
+                "figures": [
+                    image(files[f"{what}|{figure}|{run}"], f"{run}: {title}", wide=True)
+                    for figure, title in figures.items()
+                ],
             }
         )
     return sections

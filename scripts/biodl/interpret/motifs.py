@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 TRIM = 0.3  # share of a motif's largest per-position contribution that a kept position carries
+INFORMATIVE_BITS = 0.5  # a filter matrix is trimmed to the span of positions with this information
+MIN_FILTER_WIDTH = 5  # shorter filter matrices are not matched (Tomtom finds chance hits for them)
 LETTERS = "ACGT"
 
 
@@ -30,6 +32,7 @@ class Motif:
     ppm: np.ndarray
     cwm: np.ndarray
     seqlets: int
+    output: str | None = None  # the model output whose attributions it was found in
 
     @property
     def consensus(self) -> str:
@@ -78,8 +81,9 @@ def filter_motifs(
     """The first convolution layer's filters as motifs, the usual way (Basset, DeepBind): the letters
     of every input window where a filter's activation exceeds ``share`` of its largest activation over
     ``tokens`` (windows that reach past a sequence's ends or into its padding left out), counted
-    into a probability matrix with ``pseudocount`` per letter. ``cwm`` holds the probabilities minus
-    the uniform 1/4."""
+    into a probability matrix with ``pseudocount`` per letter, trimmed to its informative span
+    (:func:`informative_span`; filters whose span is shorter than ``MIN_FILTER_WIDTH`` are left out).
+    ``cwm`` holds the probabilities minus the uniform 1/4."""
     import keras
 
     from biodl.data.encode import one_hot
@@ -107,9 +111,19 @@ def filter_motifs(
         if not len(windows):
             continue
         counts = np.stack([(windows == letter + 1).sum(axis=0) for letter in range(len(LETTERS))], axis=1)
-        ppm = (counts + pseudocount) / (len(windows) + len(LETTERS) * pseudocount)
-        motifs.append(Motif(f"filter_{index}", ppm, ppm - 1 / len(LETTERS), len(windows)))
+        ppm = informative_span((counts + pseudocount) / (len(windows) + len(LETTERS) * pseudocount))
+        if len(ppm) >= MIN_FILTER_WIDTH:
+            motifs.append(Motif(f"filter_{index}", ppm, ppm - 1 / len(LETTERS), len(windows)))
     return motifs
+
+
+def informative_span(ppm: np.ndarray, bits: float = INFORMATIVE_BITS) -> np.ndarray:
+    """The positions from the first to the last whose information content (2 bits minus the entropy
+    of the letters) reaches ``bits``; none when no position does."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -np.nansum(np.where(ppm > 0, ppm * np.log2(ppm), 0.0), axis=1)
+    kept = np.flatnonzero(2.0 - entropy >= bits)
+    return ppm[kept[0] : kept[-1] + 1] if len(kept) else ppm[:0]
 
 
 def jaspar_matrices(collection: str = "CORE", tax_group: str | None = "vertebrates") -> list[JasparMatrix]:

@@ -21,6 +21,8 @@ log = logging.getLogger("biodl.interpret")
 LETTERS = 4  # TF-MoDISco and JASPAR read ACGT (ACGU)
 SHOWN_MOTIFS = 6
 SHOWN_GENES = 20
+SHOWN_TRACKS = 3  # test items whose attributions are drawn along the sequence
+FILTERS = "first-layer filters"  # the output column of filter motifs
 
 
 def output_names(task: str, encoding: dict) -> list[str]:
@@ -61,6 +63,61 @@ def check_letters(meta: dict, model_path: PathLike) -> None:
         )
 
 
+def load_sequence_model(model_path: PathLike, vocabulary: str, width: int) -> object:
+    """The saved Keras model of a sequence run, refused with one line when it is missing or reads
+    another alphabet or sequence width than the data it is to be interpreted on."""
+    import keras
+
+    import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
+
+    if not Path(model_path).is_file():
+        raise InputError(f"{model_path}: no such model (the run has not been trained)")
+    model = keras.models.load_model(model_path)
+    letters = model.get_layer("one_hot").vocabulary_size
+    if letters != len(vocabulary):
+        raise InputError(
+            f"{model_path}: the model reads {letters} letters, the data {len(vocabulary)} ({vocabulary})"
+        )
+    expected = model.inputs[0].shape[1]
+    if expected is not None and expected != width:
+        raise InputError(f"{model_path}: the model reads sequences of {expected} positions, the data {width}")
+    return model
+
+
+def output_motifs(
+    logits: object, inputs: np.ndarray, names: list[str], *, steps: int
+) -> tuple[dict[str, np.ndarray], list]:
+    """Per model output: the contributions of every letter (hypothetical contributions from the
+    uniform background times the one-hot input) and the TF-MoDISco motifs found in them, named
+    ``<output>.pos_0`` when the model has several outputs."""
+    from biodl.interpret.attributions import hypothetical_contributions
+    from biodl.interpret.motifs import discover_motifs
+
+    contributions, motifs = {}, []
+    for index, name in enumerate(names):
+        hypothetical = hypothetical_contributions(logits, inputs, index, steps=steps)
+        contributions[name] = (hypothetical * inputs).astype(np.float32)
+        found = discover_motifs(inputs, hypothetical)
+        log.info("%s: %d motifs from %d sequences", name, len(found), len(inputs))
+        for motif in found:
+            motif.name = f"{name}.{motif.name}" if len(names) > 1 else motif.name
+            motif.output = name
+        motifs += found
+    return contributions, motifs
+
+
+def first_layer_motifs(model: object, tokens: np.ndarray) -> list:
+    """The first convolution's filters as motifs (:func:`biodl.interpret.motifs.filter_motifs`) when
+    the model convolves its one-hot input directly (CNN, CNN+LSTM); none otherwise."""
+    import keras
+
+    from biodl.interpret.motifs import filter_motifs
+
+    after = model.layers[model.layers.index(model.get_layer("one_hot")) + 1 :]
+    first = next((layer for layer in after if layer.weights), None)
+    return filter_motifs(model, tokens) if isinstance(first, keras.layers.Conv1D) else []
+
+
 def find_motifs_run(
     *,
     files: dict[str, PathLike],
@@ -72,45 +129,40 @@ def find_motifs_run(
     tax_group: str | None,
 ) -> None:
     """Attribute a sample of the run's test sequences to their letters (integrated gradients from the
-    uniform background, per model output), find TF-MoDISco motifs in the attributions and match them
-    to JASPAR CORE; write matches.tsv, motifs.meme, attributions.npz and logos.png."""
-    import keras
-
-    import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
+    uniform background, per model output), find TF-MoDISco motifs in the attributions, turn the
+    first convolution's filters into motifs, and match all of them to JASPAR CORE; write
+    matches.tsv, motifs.meme, attributions.npz, logos.png and tracks.png."""
     from biodl.data.encode import one_hot
-    from biodl.interpret.attributions import hypothetical_contributions, logit_model
-    from biodl.interpret.motifs import discover_motifs, jaspar_matrices, match_to_jaspar, meme_text
+    from biodl.interpret.attributions import logit_model
+    from biodl.interpret.motifs import jaspar_matrices, match_to_jaspar, meme_text
 
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
     run = json.loads(Path(files["run"]).read_text(encoding="utf-8"))
     check_letters(meta, files["model"])
     ids, tokens = sampled_test_items(files, unit, items, seed)
-    logits = logit_model(keras.models.load_model(files["model"]))
+    model = load_sequence_model(files["model"], meta["vocabulary"], tokens.shape[1])
+    logits = logit_model(model)
     inputs = one_hot(tokens, LETTERS)
     names = output_names(run["task"]["task"], run["encoding"])
-    contributions, motifs, origin = {}, [], []
-    for index, name in enumerate(names):
-        hypothetical = hypothetical_contributions(logits, inputs, index, steps=steps)
-        contributions[name] = (hypothetical * inputs).astype(np.float32)
-        found = discover_motifs(inputs, hypothetical)
-        log.info("%s: %d motifs from %d sequences", name, len(found), len(ids))
-        for motif in found:
-            motif.name = f"{name}.{motif.name}" if len(names) > 1 else motif.name
-        motifs += found
-        origin += [name] * len(found)
-    matches = match_to_jaspar(motifs, jaspar_matrices(tax_group=tax_group))
-    matches.insert(0, "output", matches["motif"].map(dict(zip([m.name for m in motifs], origin))))
+    contributions, motifs = output_motifs(logits, inputs, names, steps=steps)
+    filters = first_layer_motifs(model, tokens)
+    matches = match_to_jaspar(motifs + filters, jaspar_matrices(tax_group=tax_group))
+    origin = {motif.name: motif.output for motif in motifs}
+    matches.insert(0, "output", matches["motif"].map(origin).fillna(FILTERS))
+    matches.insert(1, "source", np.where(matches["output"] == FILTERS, "filter", "tf-modisco"))
     with all_or_nothing(*outputs.values()):
         save_table(outputs["matches"], matches)
-        Path(outputs["motifs"]).write_text(meme_text(motifs), encoding="utf-8")
+        Path(outputs["motifs"]).write_text(meme_text(motifs + filters), encoding="utf-8")
+        stacked = np.stack([contributions[name] for name in names])
         np.savez_compressed(
             outputs["attributions"],
             ids=ids.astype(str),
             tokens=tokens,
             outputs=np.asarray(names, dtype=str),
-            contributions=np.stack([contributions[name] for name in names]),
+            contributions=stacked,
         )
         plot_logos(motifs, matches, outputs["logos"])
+        plot_tracks(stacked, names, ids, logits.predict(inputs), outputs["tracks"])
 
 
 def plot_logos(motifs: list, matches: pd.DataFrame, path: PathLike) -> None:
@@ -261,9 +313,6 @@ def context_run(
     """How wide a context a per-position model reads (:mod:`biodl.interpret.context`) on a seeded
     sample of test chains; write context.tsv (share of attribution per offset and within ±offset),
     attributions.npz and context.png."""
-    import keras
-
-    import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
     from biodl.data.encode import one_hot
     from biodl.interpret.attributions import logit_model
     from biodl.interpret.context import (
@@ -281,7 +330,7 @@ def context_run(
     labels = np.asarray(np.load(files["positions"], mmap_mode="r")[rows])
     rows, tokens, labels = rows[labels.any(axis=1)], tokens[labels.any(axis=1)], labels[labels.any(axis=1)]
     positions = drawn_residues(labels, seed)
-    logits = logit_model(keras.models.load_model(files["model"]))
+    logits = logit_model(load_sequence_model(files["model"], meta["vocabulary"], tokens.shape[1]))
     attributions = residue_attributions(
         logits, one_hot(tokens, len(meta["vocabulary"])), labels, positions, steps=steps
     )
@@ -320,6 +369,35 @@ def plot_context(table: pd.DataFrame, path: PathLike) -> None:
     right.set_xlabel("k")
     right.set_ylabel("share within ±k")
     right.set_title(f"{SHARE:.0%} within ±{width} residues", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_tracks(
+    contributions: np.ndarray, names: list[str], ids: np.ndarray, logits: np.ndarray, path: PathLike
+) -> None:
+    """Top: the mean absolute contribution at each position over the sampled items, per output;
+    below: the contribution logos of the ``SHOWN_TRACKS`` items with the most absolute contribution
+    to the first output (the most evidence, for it or against it)."""
+    import logomaker
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = np.argsort(-np.abs(contributions[0]).sum(axis=(1, 2)), kind="stable")[:SHOWN_TRACKS]
+    width = contributions.shape[2]
+    figure, axes = plt.subplots(1 + len(shown), 1, figsize=(max(8, width / 12), 1.6 * (1 + len(shown))))
+    axes = np.atleast_1d(axes)
+    for name, values in zip(names, contributions):
+        axes[0].plot(np.arange(1, width + 1), np.abs(values).sum(axis=-1).mean(axis=0), label=name, lw=1)
+    axes[0].set_title("mean |contribution| per position", fontsize=8)
+    axes[0].legend(fontsize=6, loc="upper right")
+    for axis, item in zip(axes[1:], shown):
+        logo = pd.DataFrame(contributions[0, item], columns=list("ACGT"), index=np.arange(1, width + 1))
+        logomaker.Logo(logo, ax=axis, color_scheme="classic")
+        axis.set_title(f"{ids[item]}: contributions to {names[0]} (logit {logits[item, 0]:.2f})", fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

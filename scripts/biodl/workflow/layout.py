@@ -25,6 +25,7 @@ INTERPRET_FILES = {
         "motifs": "motifs.meme",
         "attributions": "attributions.npz",
         "logos": "logos.png",
+        "tracks": "tracks.png",
     },
     "genes": {
         "rankings": "rankings.tsv",
@@ -287,7 +288,7 @@ class Layout:
         what = interpretation_of(self.config["datasets"][dataset])
         files = self.interpret(dataset, model, unit, str(seed))
         shown = {
-            "motifs": ("matches", "logos"),
+            "motifs": ("matches", "logos", "tracks"),
             "genes": ("agreement", "figure"),
             "context": ("context", "figure"),
         }
