@@ -44,6 +44,7 @@ def two_datasets(config: dict) -> None:
     """The demo's binary DNA, expression, series-class and protein-state datasets and the series as
     forecasting data (split by series; one gene at a time for the second), a model and baselines
     each, and four apply jobs."""
+    config["bundles"] = True
     config["datasets"] = {
         name: config["datasets"][name]
         for name in ("dna_binary", "expression", "timecourse_classes", "protein_ss")

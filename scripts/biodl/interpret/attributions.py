@@ -235,3 +235,10 @@ def ism(
         scores = logits.predict(batch, batch_size=batch_size)[:, output]
         effects[rows, position[chosen], letter[chosen]] = scores - original[rows]
     return effects
+
+
+def position_profile(contributions: np.ndarray) -> np.ndarray:
+    """The mean absolute contribution at each position (summed over letters) over the items
+    (item × position × letter → position)."""
+    return np.abs(contributions).sum(axis=-1).mean(axis=0)
+

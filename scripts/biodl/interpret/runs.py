@@ -386,12 +386,14 @@ def plot_tracks(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from biodl.interpret.attributions import position_profile
+
     shown = np.argsort(-np.abs(contributions[0]).sum(axis=(1, 2)), kind="stable")[:SHOWN_TRACKS]
     width = contributions.shape[2]
     figure, axes = plt.subplots(1 + len(shown), 1, figsize=(max(8, width / 12), 1.6 * (1 + len(shown))))
     axes = np.atleast_1d(axes)
     for name, values in zip(names, contributions):
-        axes[0].plot(np.arange(1, width + 1), np.abs(values).sum(axis=-1).mean(axis=0), label=name, lw=1)
+        axes[0].plot(np.arange(1, width + 1), position_profile(values), label=name, lw=1)
     axes[0].set_title("mean |contribution| per position", fontsize=8)
     axes[0].legend(fontsize=6, loc="upper right")
     for axis, item in zip(axes[1:], shown):
