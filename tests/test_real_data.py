@@ -185,3 +185,31 @@ def test_golub_genes_are_ranked_by_the_mlp_and_the_baselines_whose_rankings_agre
     assert baselines["overlap"] >= 10 and baselines["p_overlap"] < 0.001, baselines.to_dict()
     rankings = pd.read_csv(workdir / interpretation / "rankings.tsv", sep="\t")
     assert len(rankings) == 1000 and rankings["gene"].is_unique
+
+
+def tfbs_cnn_lstm(config: dict) -> None:
+    """The homology-aware split, one seed of the CNN+LSTM for 10 epochs, no baseline; 500 test
+    peaks interpreted with 16 integrated-gradient steps."""
+    config["seeds"] = [1]
+    config["datasets"] = {"tfbs_homology": config["datasets"]["tfbs_homology"]}
+    config["models"] = {"cnn_lstm": {**config["models"]["cnn_lstm"], "training": {"epochs": 10}}}
+    config["baselines"] = {}
+    config["interpret"] = {"items": 500, "steps": 16}
+
+
+@pytest.mark.slow
+def test_oct4_and_mafk_peaks_give_a_pou_and_a_maf_motif_matched_in_jaspar(tmp_path):
+    """Oct4 against MafK ChIP-seq peaks: among the TF-MoDISco motifs of the CNN+LSTM are a match to
+    a POU-domain factor (Oct4 is POU5F1) and one to a Maf-related factor, each with q < 0.05."""
+    workdir = copy_workflow(tmp_path / "wf")
+    path = workdir / "config/real/tfbs.yaml"
+    config = yaml.safe_load(path.read_text())
+    tfbs_cnn_lstm(config)
+    path.write_text(yaml.safe_dump(config))
+    matches = "results/real/tfbs/tfbs_homology/cnn_lstm/holdout-s1/interpret/matches.tsv"
+    result = snakemake(workdir, matches, "--cores", "2", "--configfile", str(path), timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    table = pd.read_csv(workdir / matches, sep="\t")
+    found = table[(table["source"] == "tf-modisco") & (table["q_value"] < 0.05)]
+    families = set(found["tf_family"].str.split("; ").explode())
+    assert "POU domain factors" in families and "Maf-related" in families, found.to_string()

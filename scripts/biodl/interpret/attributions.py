@@ -241,4 +241,3 @@ def position_profile(contributions: np.ndarray) -> np.ndarray:
     """The mean absolute contribution at each position (summed over letters) over the items
     (item × position × letter → position)."""
     return np.abs(contributions).sum(axis=-1).mean(axis=0)
-

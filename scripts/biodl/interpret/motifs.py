@@ -19,7 +19,8 @@ import pandas as pd
 
 TRIM = 0.3  # share of a motif's largest per-position contribution that a kept position carries
 INFORMATIVE_BITS = 0.5  # a filter matrix is trimmed to the span of positions with this information
-MIN_FILTER_WIDTH = 5  # shorter filter matrices are not matched (Tomtom finds chance hits for them)
+MIN_FILTER_WIDTH = 5  # shorter filter matrices are not matched (Tomtom finds chance hits for them),
+MIN_FILTER_BITS = 5.0  # nor are diffuse ones (as the filters of a deep CNN's first layer often are)
 LETTERS = "ACGT"
 
 
@@ -82,7 +83,8 @@ def filter_motifs(
     of every input window where a filter's activation exceeds ``share`` of its largest activation over
     ``tokens`` (windows that reach past a sequence's ends or into its padding left out), counted
     into a probability matrix with ``pseudocount`` per letter, trimmed to its informative span
-    (:func:`informative_span`; filters whose span is shorter than ``MIN_FILTER_WIDTH`` are left out).
+    (:func:`informative_span`); filters whose span is shorter than ``MIN_FILTER_WIDTH`` or holds
+    less than ``MIN_FILTER_BITS`` of information are left out.
     ``cwm`` holds the probabilities minus the uniform 1/4."""
     import keras
 
@@ -112,17 +114,22 @@ def filter_motifs(
             continue
         counts = np.stack([(windows == letter + 1).sum(axis=0) for letter in range(len(LETTERS))], axis=1)
         ppm = informative_span((counts + pseudocount) / (len(windows) + len(LETTERS) * pseudocount))
-        if len(ppm) >= MIN_FILTER_WIDTH:
+        if len(ppm) >= MIN_FILTER_WIDTH and information(ppm).sum() >= MIN_FILTER_BITS:
             motifs.append(Motif(f"filter_{index}", ppm, ppm - 1 / len(LETTERS), len(windows)))
     return motifs
 
 
-def informative_span(ppm: np.ndarray, bits: float = INFORMATIVE_BITS) -> np.ndarray:
-    """The positions from the first to the last whose information content (2 bits minus the entropy
-    of the letters) reaches ``bits``; none when no position does."""
+def information(ppm: np.ndarray) -> np.ndarray:
+    """The information content of every position of a probability matrix: 2 bits minus the entropy
+    of its letters."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        entropy = -np.nansum(np.where(ppm > 0, ppm * np.log2(ppm), 0.0), axis=1)
-    kept = np.flatnonzero(2.0 - entropy >= bits)
+        return 2.0 + np.where(ppm > 0, ppm * np.log2(ppm), 0.0).sum(axis=1)
+
+
+def informative_span(ppm: np.ndarray, bits: float = INFORMATIVE_BITS) -> np.ndarray:
+    """The positions from the first to the last whose information content reaches ``bits``; none
+    when no position does."""
+    kept = np.flatnonzero(information(ppm) >= bits)
     return ppm[kept[0] : kept[-1] + 1] if len(kept) else ppm[:0]
 
 
