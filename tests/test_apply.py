@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -115,8 +117,24 @@ def two_datasets(config: dict) -> None:
 
 @pytest.fixture(scope="module")
 def workflow(tmp_path_factory) -> Path:
-    """The two datasets trained, bundled and the sequence bundle applied to new planted data."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("apply") / "wf")
+    """The two datasets trained, bundled and the sequence bundle applied to new planted data: made
+    once for the session, by the first test process (xdist worker) that asks, in the folder every
+    process of the run shares; the tests only read it."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each process's own
+    workdir, made = shared / "apply-workflow", shared / "apply-workflow.made"
+    with (shared / "apply-workflow.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other processes wait here while the first one makes it
+        if not made.is_file():
+            make_apply_workflow(workdir)
+            made.touch()
+    return workdir
+
+
+def make_apply_workflow(workdir: Path) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)  # what a process that failed to make it left
+    copy_workflow(workdir)
     sys.path.insert(0, str(ROOT / "resources"))
     import make_demo
 
@@ -132,7 +150,6 @@ def workflow(tmp_path_factory) -> Path:
     ]
     result = snakemake(workdir, "--cores", "2", *targets)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return workdir
 
 
 def biodl_apply(*arguments: str) -> subprocess.CompletedProcess:

@@ -298,7 +298,8 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
     supervised = [d["task"] for d in config["datasets"].values() if d["task"] != "generation"]
     shown = sum(len(FIGURES[task]) for task in supervised)
     shown += len(GENERATIVE_FIGURES["tokens"]) + len(GENERATIVE_FIGURES["vector"])
-    shown += len(Layout(config).interpreted_runs())  # a figure each
+    motifs = [run for run in Layout(config).interpreted_runs() if run[0] == "dna_binary"]
+    shown += len(Layout(config).interpreted_runs()) + len(motifs)  # one figure each, motifs two
     assert report.count("data:image/png;base64,") == shown
     rerun = digests(second / "results")
     made = digests(first / "results")
