@@ -7,6 +7,7 @@ import importlib.util
 import json
 import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,19 @@ def test_splice_junctions_end_to_end_well_above_chance(tmp_path):
     assert digests(run) == first and "model.keras" in first
 
 
+def run_real_config(tmp_path: Path, name: str, change, *targets: str) -> Path:
+    """A copy of the workflow that makes ``targets`` of ``config/real/<name>.yaml`` as ``change``
+    edits it."""
+    workdir = copy_workflow(tmp_path / "wf")
+    path = workdir / f"config/real/{name}.yaml"
+    config = yaml.safe_load(path.read_text())
+    change(config)
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(workdir, *targets, "--cores", "2", "--configfile", str(path), timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return workdir
+
+
 def golub_on_one_fold(config: dict) -> None:
     """The MLP and two baselines, a linear one and a forest, on one repeat of the five folds."""
     config["datasets"]["golub"]["split"] = {"folds": 5}
@@ -174,16 +188,8 @@ def test_golub_genes_are_ranked_by_the_mlp_and_the_baselines_whose_rankings_agre
     baselines' top 50 share far more genes than two random lists would (2.5 expected). The MLP's
     overlap is reported whatever it is (docs/results.md: its first layer barely leaves its
     initialisation on 30 samples)."""
-    workdir = copy_workflow(tmp_path / "wf")
-    path = workdir / "config/real/golub.yaml"
-    config = yaml.safe_load(path.read_text())
-    golub_on_one_fold(config)
-    path.write_text(yaml.safe_dump(config))
     interpretation = "results/real/golub/golub/mlp/fold0-s1/interpret"
-    result = snakemake(
-        workdir, f"{interpretation}/agreement.tsv", "--cores", "2", "--configfile", str(path), timeout=1200
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    workdir = run_real_config(tmp_path, "golub", golub_on_one_fold, f"{interpretation}/agreement.tsv")
     agreement = pd.read_csv(workdir / interpretation / "agreement.tsv", sep="\t").set_index(
         ["first", "second"]
     )
@@ -213,14 +219,8 @@ def tfbs_cnn_lstm(config: dict) -> None:
 def test_oct4_and_mafk_peaks_give_a_pou_and_a_maf_motif_matched_in_jaspar(tmp_path):
     """Oct4 against MafK ChIP-seq peaks: among the TF-MoDISco motifs of the CNN+LSTM are a match to
     a POU-domain factor (Oct4 is POU5F1) and one to a Maf-related factor, each with q < 0.05."""
-    workdir = copy_workflow(tmp_path / "wf")
-    path = workdir / "config/real/tfbs.yaml"
-    config = yaml.safe_load(path.read_text())
-    tfbs_cnn_lstm(config)
-    path.write_text(yaml.safe_dump(config))
     matches = "results/real/tfbs/tfbs_homology/cnn_lstm/holdout-s1/interpret/matches.tsv"
-    result = snakemake(workdir, matches, "--cores", "2", "--configfile", str(path), timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    workdir = run_real_config(tmp_path, "tfbs", tfbs_cnn_lstm, matches)
     table = pd.read_csv(workdir / matches, sep="\t")
     found = table[(table["source"] == "tf-modisco") & (table["q_value"] < 0.05)]
     families = set(found["tf_family"].str.split("; ").explode())

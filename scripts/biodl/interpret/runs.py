@@ -19,9 +19,6 @@ from biodl.train.loaders import partition_rows
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.interpret")
 LETTERS = 4  # TF-MoDISco and JASPAR read ACGT (ACGU)
-SHOWN_MOTIFS = 6
-SHOWN_GENES = 20
-SHOWN_TRACKS = 3  # test items whose attributions are drawn along the sequence
 FILTERS = "first-layer filters"  # the output column of filter motifs
 
 
@@ -135,6 +132,7 @@ def find_motifs_run(
     from biodl.data.encode import one_hot
     from biodl.interpret.attributions import logit_model
     from biodl.interpret.motifs import jaspar_matrices, match_to_jaspar, meme_text
+    from biodl.interpret.plots import plot_logos, plot_tracks
 
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
     run = json.loads(Path(files["run"]).read_text(encoding="utf-8"))
@@ -165,33 +163,6 @@ def find_motifs_run(
         plot_tracks(stacked, names, ids, logits.predict(inputs), outputs["tracks"])
 
 
-def plot_logos(motifs: list, matches: pd.DataFrame, path: PathLike) -> None:
-    """Contribution logos of the motifs with most seqlets, each titled with its best JASPAR match."""
-    import logomaker
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shown = sorted(motifs, key=lambda motif: -motif.seqlets)[:SHOWN_MOTIFS]
-    figure, axes = plt.subplots(max(1, len(shown)), 1, figsize=(6, 1.8 * max(1, len(shown))), squeeze=False)
-    best = matches[matches["rank"] == 1].set_index("motif") if len(matches) else None
-    for axis, motif in zip(axes[:, 0], shown):
-        logomaker.Logo(pd.DataFrame(motif.cwm, columns=list("ACGT")), ax=axis, color_scheme="classic")
-        title = f"{motif.name} ({motif.seqlets} seqlets)"
-        if best is not None and motif.name in best.index:
-            row = best.loc[motif.name]
-            title += f": {row['tf']} ({row['matrix_id']}, {row['tf_family']}), q = {row['q_value']:.2g}"
-        axis.set_title(title, fontsize=8)
-        axis.set_xticks([])
-    if not shown:
-        axes[0, 0].text(0.5, 0.5, "no motif found", ha="center", va="center")
-        axes[0, 0].axis("off")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
 def rank_genes_run(
     *,
     files: dict[str, PathLike],
@@ -217,6 +188,7 @@ def rank_genes_run(
     import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
     from biodl.interpret.attributions import logit_model
     from biodl.interpret.genes import attribution_importance, rank_agreement, ranking_table
+    from biodl.interpret.plots import plot_gene_rankings
     from biodl.train.loaders import load_run_data
 
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
@@ -281,26 +253,6 @@ def baseline_ranking(
     )
 
 
-def plot_gene_rankings(rankings: dict[str, np.ndarray], genes: list[str], path: PathLike) -> None:
-    """The ``SHOWN_GENES`` most important genes of each ranking, one panel per method."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from biodl.interpret.genes import top
-
-    figure, axes = plt.subplots(1, len(rankings), figsize=(3.2 * len(rankings), 0.22 * SHOWN_GENES + 1))
-    for axis, (name, importance) in zip(np.atleast_1d(axes), rankings.items()):
-        best = top(importance, min(SHOWN_GENES, len(genes)))[::-1]
-        axis.barh([genes[index] for index in best], importance[best], color="#4c72b0")
-        axis.set_title(name, fontsize=8)
-        axis.tick_params(labelsize=6)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
 def context_run(
     *,
     files: dict[str, PathLike],
@@ -322,6 +274,7 @@ def context_run(
         offset_profile,
         residue_attributions,
     )
+    from biodl.interpret.plots import plot_context
 
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
     index = pd.read_csv(files["ids"], sep="\t", dtype=str, keep_default_na=False)
@@ -346,60 +299,3 @@ def context_run(
             attributions=attributions.astype(np.float32),
         )
         plot_context(table, outputs["figure"])
-
-
-def plot_context(table: pd.DataFrame, path: PathLike) -> None:
-    """Share of attribution per offset from the predicted residue, and within ±offset."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from biodl.interpret.context import SHARE, context_width
-
-    width = context_width(table)
-    shown = table[table["offset"].abs() <= max(3 * width, 10)]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
-    left.bar(shown["offset"], shown["share"], color="#4c72b0")
-    left.set_xlabel("offset from the predicted residue")
-    left.set_ylabel("share of |attribution|")
-    distance = shown[shown["offset"] >= 0]
-    right.plot(distance["offset"], distance["within"], marker=".", color="#4c72b0")
-    right.axhline(SHARE, color="grey", linestyle=":")
-    right.set_xlabel("k")
-    right.set_ylabel("share within ±k")
-    right.set_title(f"{SHARE:.0%} within ±{width} residues", fontsize=9)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
-def plot_tracks(
-    contributions: np.ndarray, names: list[str], ids: np.ndarray, logits: np.ndarray, path: PathLike
-) -> None:
-    """Top: the mean absolute contribution at each position over the sampled items, per output;
-    below: the contribution logos of the ``SHOWN_TRACKS`` items with the most absolute contribution
-    to the first output (the most evidence, for it or against it)."""
-    import logomaker
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from biodl.interpret.attributions import position_profile
-
-    shown = np.argsort(-np.abs(contributions[0]).sum(axis=(1, 2)), kind="stable")[:SHOWN_TRACKS]
-    width = contributions.shape[2]
-    figure, axes = plt.subplots(1 + len(shown), 1, figsize=(max(8, width / 12), 1.6 * (1 + len(shown))))
-    axes = np.atleast_1d(axes)
-    for name, values in zip(names, contributions):
-        axes[0].plot(np.arange(1, width + 1), position_profile(values), label=name, lw=1)
-    axes[0].set_title("mean |contribution| per position", fontsize=8)
-    axes[0].legend(fontsize=6, loc="upper right")
-    for axis, item in zip(axes[1:], shown):
-        logo = pd.DataFrame(contributions[0, item], columns=list("ACGT"), index=np.arange(1, width + 1))
-        logomaker.Logo(logo, ax=axis, color_scheme="classic")
-        axis.set_title(f"{ids[item]}: contributions to {names[0]} (logit {logits[item, 0]:.2f})", fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
