@@ -1,6 +1,6 @@
 """What trained models use: attributions; TF-MoDISco motifs matched to JASPAR (DNA and RNA
-models), gene rankings beside the baselines' (expression and time courses), the context a
-per-position model reads."""
+models), gene rankings beside the baselines' (expression and time courses, with the time points
+a course model reads), the context a per-position model reads."""
 
 
 rule interpret_motifs:
@@ -16,6 +16,17 @@ rule interpret_motifs:
                 "model": "{model}",
                 "run": "{unit}-s{seed}",
                 "table": "JASPAR matches",
+            },
+        ),
+        methods=report(
+            layout.interpret(what="motifs")["methods"],
+            caption="../report/interpret_methods.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "table": "attribution methods",
             },
         ),
         motifs=layout.interpret(what="motifs")["motifs"],
@@ -149,3 +160,52 @@ rule interpret_context:
         settings=config["interpret"],
     script:
         "../scripts/interpret_context.py"
+
+
+use rule interpret_genes as interpret_courses with:
+    output:
+        rankings=layout.interpret(what="courses")["rankings"],
+        agreement=report(
+            layout.interpret(what="courses")["agreement"],
+            caption="../report/interpret_agreement.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "table": "gene ranking agreement",
+            },
+        ),
+        attributions=layout.interpret(what="courses")["attributions"],
+        figure=report(
+            layout.interpret(what="courses")["figure"],
+            caption="../report/interpret_genes.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "figure": "top genes",
+            },
+        ),
+        times=layout.interpret(what="courses")["times"],
+        time_figure=report(
+            layout.interpret(what="courses")["time_figure"],
+            caption="../report/interpret_times.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "figure": "attribution over time",
+            },
+        ),
+    log:
+        layout.run_log("interpret_courses"),
+    benchmark:
+        layout.run_bench("interpret_courses")
+    wildcard_constraints:
+        dataset=layout.interpreted_pattern("courses"),
+        model=layout.model_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",

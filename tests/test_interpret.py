@@ -59,6 +59,55 @@ def test_attributions_of_a_linear_model_are_its_contributions_and_ism_its_weight
     assert (effects[1:][np.arange(4)[:, None], np.arange(WIDTH), full] == 0).all()  # own letters
 
 
+def test_on_a_linear_model_the_three_methods_rank_positions_alike():
+    from biodl.interpret.attributions import ism_importance, profile_agreement
+
+    rng = np.random.default_rng(11)
+    weights = rng.normal(size=(WIDTH, LETTERS)).astype(np.float32)
+    logits = logit_model(linear_sequence_model(weights, -1.0))
+    tokens = random_tokens(rng, 6)
+    inputs = one_hot(tokens, LETTERS)
+    integrated = integrated_gradients(logits, inputs, 0, baseline=uniform_background(inputs)).sum(axis=2)
+    every_output = ism(logits, tokens, LETTERS, None)
+    np.testing.assert_array_equal(every_output[..., 0], ism(logits, tokens, LETTERS, 0))
+    by_ism = ism_importance(every_output[..., 0], tokens)
+    # own weight minus the mean of the other three = 4/3 × (own weight minus the mean of all four)
+    np.testing.assert_allclose(by_ism, integrated * LETTERS / (LETTERS - 1), atol=1e-5)
+    np.testing.assert_allclose(profile_agreement(integrated, by_ism), 1.0, atol=1e-5)
+    np.testing.assert_allclose(profile_agreement(integrated, -by_ism), -1.0, atol=1e-5)
+    assert np.isnan(profile_agreement(integrated, np.zeros_like(integrated))).all()
+
+
+def test_an_ambiguity_code_is_read_by_the_model_and_given_no_nucleotide_attribution():
+    from biodl.interpret.attributions import hypothetical_contributions, ism_importance
+
+    rng = np.random.default_rng(12)
+    spec = InputSpec("tokens", (WIDTH,), LETTERS + 1, padded=True)  # ACGTN
+    inputs_, x = model_input(spec)
+    model = keras.Model(inputs_, task_head(keras.layers.Flatten()(x), TaskSpec("regression", 1)))
+    weights = rng.normal(size=(WIDTH, LETTERS + 1)).astype(np.float32)
+    model.get_layer("values").set_weights([weights.reshape(-1, 1), np.zeros(1, dtype=np.float32)])
+    logits = logit_model(model)
+    tokens = rng.integers(1, LETTERS + 1, size=(4, WIDTH)).astype(np.uint8)
+    tokens[:, 3] = LETTERS + 1  # an N at position 3 of every item
+    inputs = one_hot(tokens, LETTERS + 1)
+    hypothetical = hypothetical_contributions(logits, inputs, 0, steps=4, letters=LETTERS)
+    assert hypothetical.shape == (4, WIDTH, LETTERS)
+    nucleotides = weights[:, :LETTERS]
+    np.testing.assert_allclose(  # the weights of A, C, G, T centred, at every position
+        hypothetical,
+        np.broadcast_to(nucleotides - nucleotides.mean(axis=1, keepdims=True), hypothetical.shape),
+        atol=1e-5,
+    )
+    assert ((hypothetical * inputs[..., :LETTERS])[:, 3] == 0).all()
+    effects = ism(logits, tokens, LETTERS + 1, 0, letters=LETTERS)
+    assert effects.shape == (4, WIDTH, LETTERS)
+    np.testing.assert_allclose(
+        effects[:, 3], np.broadcast_to(nucleotides[3] - weights[3, LETTERS], (4, LETTERS)), atol=1e-5
+    )
+    assert (ism_importance(effects, tokens)[:, 3] == 0).all()
+
+
 def test_one_hot_matches_the_models_own_encoding_layer():
     tokens = random_tokens(np.random.default_rng(1), 3, padded_from=5)
     layer = keras.Model(*model_input(InputSpec("tokens", (WIDTH,), LETTERS)))
@@ -213,18 +262,20 @@ def test_interpreting_a_model_or_dataset_the_config_lacks_is_refused(edit, messa
         check_config(config)
 
 
-def test_a_model_of_sequences_with_ambiguity_codes_is_refused_with_one_line():
+def test_a_model_of_protein_sequences_is_refused_motifs_with_one_line():
     from biodl.errors import InputError
     from biodl.interpret.runs import check_letters
 
+    check_letters({"vocabulary": "ACGTN"}, "m.keras")  # N is read by the model, left out of motifs
     with pytest.raises(
         InputError,
-        match=r"^m\.keras: cannot be interpreted: its input has 5 letters \(ACGTN\), motifs are read over 4$",
+        match=r"^m\.keras: cannot be interpreted: its input letters \(ACDEFGHIKLMNPQRSTVWY\) are not "
+        r"nucleotides, motifs are read over ACGT or ACGU$",
     ):
-        check_letters({"vocabulary": "ACGTN"}, "m.keras")
+        check_letters({"vocabulary": "ACDEFGHIKLMNPQRSTVWY"}, "m.keras")
 
 
-def test_the_demo_interprets_three_models_and_a_config_without_lists_every_model_it_can():
+def test_the_demo_interprets_four_models_and_a_config_without_lists_every_model_it_can():
     import yaml
     from biodl.workflow.config import check_config
     from biodl.workflow.layout import Layout
@@ -236,6 +287,7 @@ def test_the_demo_interprets_three_models_and_a_config_without_lists_every_model
         ("dna_binary", "cnn", "holdout", 1),
         ("protein_ss", "cnn", "holdout", 1),
         ("expression", "mlp", "fold0", 1),
+        ("timecourse_classes", "mlp", "holdout", 1),
     ]
     config["interpret"] = {}
     check_config(config)
@@ -373,6 +425,34 @@ def test_shuffling_a_gene_of_a_time_course_moves_its_whole_series_and_nothing_el
 
     rises = permutation_importance_by_gene(predict, series, truth, "binary", repeats=3, values_per_batch=100)
     assert rises[1] > 0.5 and rises[0] == 0.0 and rises[2] == 0.0
+
+
+def test_a_course_model_that_reads_two_time_points_is_attributed_there_only():
+    """A linear model of 6 time points × 2 genes whose class 1 logit reads gene 0 at times 20 and 30
+    (class 0 nothing): the class 1 series get all their attribution at those times, signed as the
+    weights times each value's distance from the training mean."""
+    from biodl.interpret.genes import attribution_importance, time_profile
+
+    inputs_, x = model_input(InputSpec("vector", (6, 2)))
+    model = keras.Model(inputs_, task_head(keras.layers.Flatten()(x), TaskSpec("multiclass", 2)))
+    kernel = np.zeros((6 * 2, 2), dtype=np.float32)
+    kernel[2 * 2 + 0, 1], kernel[3 * 2 + 0, 1] = 1.5, -0.5  # time points 2 and 3, gene 0, class 1
+    model.get_layer("probabilities").set_weights([kernel, np.zeros(2, dtype=np.float32)])
+    rng = np.random.default_rng(4)
+    series = rng.normal(size=(30, 6, 2)).astype(np.float32)
+    classes = np.arange(30) % 2
+    mean = np.zeros((6, 2), dtype=np.float32)
+    attributions, _ = attribution_importance(logit_model(model), series, mean, 2, steps=4)
+    times = np.array([0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
+    profile = time_profile(attributions, classes, ["slow", "fast"], times).set_index(["output", "time"])
+    fast = profile.loc["fast"]
+    assert (fast["items"] == 15).all()
+    np.testing.assert_allclose(fast["share"].loc[[0.0, 10.0, 40.0, 50.0]], 0.0)
+    np.testing.assert_allclose(fast["share"].loc[[20.0, 30.0]].sum(), 1.0, rtol=1e-6)
+    own = series[classes == 1]
+    np.testing.assert_allclose(fast.loc[20.0, "attribution"], 1.5 * own[:, 2, 0].mean(), rtol=1e-5)
+    np.testing.assert_allclose(fast.loc[30.0, "attribution"], -0.5 * own[:, 3, 0].mean(), rtol=1e-5)
+    assert profile.loc["slow", "absolute"].eq(0).all() and profile.loc["slow", "share"].isna().all()
 
 
 def test_a_per_position_model_that_reads_two_residues_ahead_has_a_context_of_two():

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from biodl.evaluate.report import mean_sd
 from biodl.families import FIGURES
-from biodl.workflow.layout import GENERATIVE_FIGURES, Layout
+from biodl.workflow.layout import GENERATIVE_FIGURES, INTERPRET_FILES, Layout, interpretation_of
 from conftest import ROOT, with_datasets, write
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -221,10 +221,15 @@ def assert_the_planted_motif_is_found_and_matched_to_jaspar(workdir: Path) -> No
     assert "TGACTCA" in best["consensus"] or "TGAGTCA" in best["consensus"], best.to_dict()
     assert "bZIP" in best["tf_class"] and best["q_value"] < 0.05, best.to_dict()
     assert "dna_binary/cnn/holdout-s1: motif logos" in (workdir / "results/report.html").read_text()
+    # gradient × input and in-silico mutagenesis tell the same story per sequence as the integrated gradients
+    methods = pd.read_csv(workdir / "results/dna_binary/cnn/holdout-s1/interpret/methods.tsv", sep="\t")
+    assert set(methods["method"]) == {"gradient × input", "in-silico mutagenesis"}
+    assert (methods["items"] > 100).all() and (methods["median_r"] > 0.8).all(), methods.to_dict()
 
 
 def assert_the_expression_genes_and_the_residue_context_are_read(workdir: Path) -> None:
-    """The expression MLP's top genes overlap the logistic baseline's far beyond chance, and the
+    """The expression MLP's top genes overlap the logistic baseline's far beyond chance, the time-course
+    MLP's attribution over time is shown per class, and the
     secondary-structure CNN (two convolutions of width 9) reads every residue within ±8 and
     nothing further, using the whole of that field."""
     agreement = pd.read_csv(workdir / "results/expression/mlp/fold0-s1/interpret/agreement.tsv", sep="\t")
@@ -234,8 +239,12 @@ def assert_the_expression_genes_and_the_residue_context_are_read(workdir: Path) 
     context = pd.read_csv(workdir / "results/protein_ss/cnn/holdout-s1/interpret/context.tsv", sep="\t")
     within = context.set_index("offset")["within"]
     assert within[8] == pytest.approx(1.0) and within[7] < 0.999, within.to_dict()
+    times = pd.read_csv(workdir / "results/timecourse_classes/mlp/holdout-s1/interpret/times.tsv", sep="\t")
+    assert set(times["output"]) == {"fast", "slow"} and (times["items"] > 0).all()
+    assert times.groupby("output")["share"].sum().to_numpy() == pytest.approx([1.0, 1.0])
     report = (workdir / "results/report.html").read_text()
     assert "expression/mlp/fold0-s1: top genes" in report and "protein_ss/cnn/holdout-s1: context" in report
+    assert "timecourse_classes/mlp/holdout-s1: attribution over time" in report
 
 
 def assert_generative_models_learn(workdir: Path) -> None:
@@ -298,8 +307,9 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
     supervised = [d["task"] for d in config["datasets"].values() if d["task"] != "generation"]
     shown = sum(len(FIGURES[task]) for task in supervised)
     shown += len(GENERATIVE_FIGURES["tokens"]) + len(GENERATIVE_FIGURES["vector"])
-    motifs = [run for run in Layout(config).interpreted_runs() if run[0] == "dna_binary"]
-    shown += len(Layout(config).interpreted_runs()) + len(motifs)  # one figure each, motifs two
+    for dataset, *_ in Layout(config).interpreted_runs():  # motifs and courses two figures, others one
+        kind = interpretation_of(config["datasets"][dataset])
+        shown += sum(name in INTERPRET_FILES[kind] for name in ("figure", "time_figure", "logos", "tracks"))
     assert report.count("data:image/png;base64,") == shown
     rerun = digests(second / "results")
     made = digests(first / "results")

@@ -497,6 +497,10 @@ INTERPRETATION_NOTES = {
     "sample of test items) beside each baseline's ranking on the same items (coefficient size of a "
     "linear baseline, permutation importance of the others): the genes two rankings share among "
     "their top ones, how many two random lists would share, and the chance of sharing as many.",
+    "courses": "Genes ranked by the model's integrated gradients (from the training mean, over a seeded "
+    "sample of test series) beside each baseline's ranking on the same series, as for expression "
+    "profiles; below, each class's attribution at every time point (summed over the genes, over the "
+    "sampled series of that class): when in the course the model looks for it.",
     "context": "For one residue drawn from each sampled test chain, the integrated gradients of its true "
     "class's logit over the chain, aligned on the offset from the residue: how many residues on "
     "either side hold a given share of the attribution.",
@@ -559,6 +563,21 @@ def context_summary(path: Path) -> Table:
     return Table(CONTEXT_HEADERS, rows)
 
 
+def method_summary(path: Path) -> str:
+    """One sentence: how gradient × input and in-silico mutagenesis agree with the integrated
+    gradients, per output (median per-item Pearson r)."""
+    methods = pd.read_csv(path, sep="\t", keep_default_na=False)
+    outputs = [
+        f"{output}: "
+        + ", ".join(f"{row['method']} {number(float(row['median_r']), 2)}" for _, row in rows.iterrows())
+        for output, rows in methods.groupby("output", sort=False)
+    ]
+    return (
+        "Beside the integrated gradients, the median per-sequence Pearson r of the per-position "
+        f"attributions by {'; '.join(outputs)}."
+    )
+
+
 # kind → (file with the table, how it is read, figures and their titles, text without a table)
 INTERPRETATION_VIEWS = {
     "motifs": (
@@ -573,13 +592,20 @@ INTERPRETATION_VIEWS = {
         {"figure": "top genes"},
         "No baseline ranks the genes beside it.",
     ),
+    "courses": (
+        "agreement",
+        agreement_table,
+        {"figure": "top genes", "time_figure": "attribution over time"},
+        "No baseline ranks the genes beside it.",
+    ),
     "context": ("context", context_summary, {"figure": "context"}, ""),
 }
 
 
 def interpretation_sections(files: dict[str, Path]) -> list[dict]:
-    """Per interpreted run, keyed '<kind>|<file>|<run>': motifs ('matches', 'logos', 'tracks'), gene
-    rankings ('agreement', 'figure') or the context a per-position model reads ('context', 'figure')."""
+    """Per interpreted run, keyed '<kind>|<file>|<run>': motifs ('matches', 'methods', 'logos',
+    'tracks'), gene rankings ('agreement', 'figure'; of courses also 'time_figure') or the context a
+    per-position model reads ('context', 'figure')."""
     sections = []
     for key in sorted(files):
         what, name, *run = key.split("|")
@@ -592,6 +618,7 @@ def interpretation_sections(files: dict[str, Path]) -> list[dict]:
                 "name": run,
                 "note": INTERPRETATION_NOTES[what],
                 "table": read(files[key]),
+                "summary": method_summary(files[f"{what}|methods|{run}"]) if what == "motifs" else "",
                 "empty": empty,
                 "figures": [
                     image(files[f"{what}|{figure}|{run}"], f"{run}: {title}", wide=True)

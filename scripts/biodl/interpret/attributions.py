@@ -133,13 +133,15 @@ def gradient_times_input(logits: LogitModel, inputs: np.ndarray, output: Output)
     return gradients(logits, inputs, output) * inputs
 
 
-def uniform_background(inputs: np.ndarray) -> np.ndarray:
-    """The usual reference of a one-hot sequence: every letter at 1/letters where the item has a
-    residue, zeros at its padding (an all-zero sequence would be all padding, which a masking
-    model reads as no sequence at all)."""
-    return np.broadcast_to(inputs.sum(axis=-1, keepdims=True) / inputs.shape[-1], inputs.shape).astype(
-        np.float32
-    )
+def uniform_background(inputs: np.ndarray, letters: int | None = None) -> np.ndarray:
+    """The usual reference of a one-hot sequence: each of the first ``letters`` channels (the
+    canonical letters, without an ambiguity code; all by default) at 1/letters where the item has a
+    residue, zeros at its padding (an all-zero sequence would be all padding, which a masking model
+    reads as no sequence at all)."""
+    letters = letters or inputs.shape[-1]
+    background = np.zeros(inputs.shape, dtype=np.float32)
+    background[..., :letters] = inputs.sum(axis=-1, keepdims=True) / letters
+    return background
 
 
 def path_gradients(
@@ -191,14 +193,16 @@ def integrated_gradients(
 
 
 def hypothetical_contributions(
-    logits: LogitModel, inputs: np.ndarray, output: Output, *, steps: int = 32
+    logits: LogitModel, inputs: np.ndarray, output: Output, *, steps: int = 32, letters: int | None = None
 ) -> np.ndarray:
-    """What every letter would contribute at every position (item × position × letter), as TF-MoDISco
-    takes them: the path-averaged gradient from the uniform background, centred over the letters of
-    each position. At an item's own letter this is its integrated gradient from that background,
-    so ``hypothetical * one_hot`` are the actual contributions."""
-    references = uniform_background(inputs)
-    averaged = path_gradients(logits, inputs, output, references, steps=steps)
+    """What each of the first ``letters`` letters (all by default) would contribute at every position
+    (item × position × letter), as TF-MoDISco takes them: the path-averaged gradient from the uniform
+    background over those letters, centred over them at each position. At an item's own letter this
+    is its integrated gradient from that background, so ``hypothetical * one_hot[..., :letters]``
+    are the actual contributions (none at an ambiguity code)."""
+    letters = letters or inputs.shape[-1]
+    references = uniform_background(inputs, letters)
+    averaged = path_gradients(logits, inputs, output, references, steps=steps)[..., :letters]
     centred = averaged - averaged.mean(axis=-1, keepdims=True)
     return centred * inputs.sum(axis=-1, keepdims=True)  # nothing at padding
 
@@ -207,24 +211,28 @@ def ism(
     logits: LogitModel,
     tokens: np.ndarray,
     vocabulary_size: int,
-    output: int,
+    output: int | None,
     *,
+    letters: int | None = None,
     batch_size: int = 4096,
 ) -> np.ndarray:
-    """In-silico mutagenesis: item × position × letter change of logit ``output`` when the letter at
-    that position becomes that letter (0 at the item's own letter and at padding).
+    """In-silico mutagenesis: item × position × letter change of logit ``output`` (of every logit, on
+    a last axis, when None) when the letter at that position becomes one of the first ``letters``
+    letters (all by default); 0 at the item's own letter and at padding.
 
     Every single substitution of every item is made by broadcasting one-hot arrays and scored in
     batches of ``batch_size`` mutants; no Python loop runs per mutant.
     """
+    letters = letters or vocabulary_size
+    columns = slice(None) if output is None else output
     reference = one_hot(tokens, vocabulary_size)
-    original = logits.predict(reference)[:, output]
+    original = logits.predict(reference)[:, columns]
     n_items, width = tokens.shape
     residues = tokens != 0
-    item, position, letter = np.nonzero(np.repeat(residues[:, :, None], vocabulary_size, axis=2))
+    item, position, letter = np.nonzero(np.repeat(residues[:, :, None], letters, axis=2))
     mutated = letter + 1 != tokens[item, position]
     item, position, letter = item[mutated], position[mutated], letter[mutated]
-    effects = np.zeros((n_items, width, vocabulary_size), dtype=np.float32)
+    effects = np.zeros((n_items, width, letters, *original.shape[1:]), dtype=np.float32)
     for first in range(0, len(item), batch_size):
         chosen = slice(first, first + batch_size)
         rows = item[chosen]
@@ -232,9 +240,28 @@ def ism(
         index = np.arange(len(rows))
         batch[index, position[chosen], :] = 0.0
         batch[index, position[chosen], letter[chosen]] = 1.0
-        scores = logits.predict(batch, batch_size=batch_size)[:, output]
+        scores = logits.predict(batch, batch_size=batch_size)[:, columns]
         effects[rows, position[chosen], letter[chosen]] = scores - original[rows]
     return effects
+
+
+def ism_importance(effects: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """What each item's own letter adds by in-silico mutagenesis (item × position): minus the mean
+    change over the substitutions of the ``effects`` (item × position × letter) letters; 0 where the
+    item has padding or a letter outside them (an ambiguity code)."""
+    letters = effects.shape[2]
+    canonical = (tokens > 0) & (tokens <= letters)
+    return np.where(canonical, -effects.sum(axis=2) / (letters - 1), 0.0).astype(np.float32)
+
+
+def profile_agreement(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per item, the Pearson correlation of two attribution profiles (item × position); NaN where
+    either is constant (row-wise, and without the warning per constant row of scipy's pearsonr)."""
+    first = first - first.mean(axis=1, keepdims=True)
+    second = second - second.mean(axis=1, keepdims=True)
+    scale = np.sqrt((first**2).sum(axis=1) * (second**2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale > 0, (first * second).sum(axis=1) / scale, np.nan)
 
 
 def position_profile(contributions: np.ndarray) -> np.ndarray:

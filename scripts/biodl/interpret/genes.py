@@ -130,3 +130,25 @@ def ranking_table(rankings: dict[str, np.ndarray], genes: list[str]) -> pd.DataF
         table[f"rank:{name}"] = rank
     first = next(iter(rankings))
     return table.sort_values(f"rank:{first}", kind="stable").reset_index(drop=True)
+
+
+def time_profile(
+    attributions: np.ndarray, classes: np.ndarray, names: list[str], times: np.ndarray
+) -> pd.DataFrame:
+    """When a model of time-course classes looks: per class (output) and time point, the attribution
+    of the class's logit over the items of that class (output × item × time × gene attributions,
+    ``classes`` the index of each item's class), summed over the genes and averaged over the
+    items; with its mean absolute value and that value's share of the class's total over time."""
+    columns: dict[str, list] = {key: [] for key in ("output", "time", "items", "attribution", "absolute")}
+    for index, name in enumerate(names):
+        own = attributions[index][classes == index]
+        empty = np.full(len(times), np.nan)
+        columns["output"] += [name] * len(times)
+        columns["time"] += list(times)
+        columns["items"] += [len(own)] * len(times)
+        columns["attribution"] += list(own.sum(axis=-1).mean(axis=0) if len(own) else empty)
+        columns["absolute"] += list(np.abs(own).sum(axis=-1).mean(axis=0) if len(own) else empty)
+    table = pd.DataFrame(columns)
+    totals = table.groupby("output", sort=False)["absolute"].transform("sum")
+    table["share"] = (table["absolute"] / totals).where(totals > 0)
+    return table

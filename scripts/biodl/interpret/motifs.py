@@ -81,7 +81,8 @@ def filter_motifs(
 ) -> list[Motif]:
     """The first convolution layer's filters as motifs, the usual way (Basset, DeepBind): the letters
     of every input window where a filter's activation exceeds ``share`` of its largest activation over
-    ``tokens`` (windows that reach past a sequence's ends or into its padding left out), counted
+    ``tokens`` (windows that reach past a sequence's ends, into its padding or over an ambiguity
+    code left out), counted
     into a probability matrix with ``pseudocount`` per letter, trimmed to its informative span
     (:func:`informative_span`); filters whose span is shorter than ``MIN_FILTER_WIDTH`` or holds
     less than ``MIN_FILTER_BITS`` of information are left out.
@@ -96,7 +97,7 @@ def filter_motifs(
         raise ValueError(f"model {model.name!r} has no convolution layer")
     convolution = convolutions[0]
     body = keras.Model(model.get_layer("one_hot").output, convolution.output)
-    inputs = one_hot(tokens, len(LETTERS))
+    inputs = one_hot(tokens, model.get_layer("one_hot").vocabulary_size)
     activations = predict_in_batches(body, inputs, batch_size)
     width = int(convolution.kernel_size[0])
     left = (width - 1) // 2 if convolution.padding == "same" else 0
@@ -109,7 +110,7 @@ def filter_motifs(
         starts = positions - left
         inside = (starts >= 0) & (starts + width <= tokens.shape[1])
         windows = tokens[items[inside, None], starts[inside, None] + np.arange(width)]
-        windows = windows[(windows > 0).all(axis=1)]
+        windows = windows[((windows > 0) & (windows <= len(LETTERS))).all(axis=1)]
         if not len(windows):
             continue
         counts = np.stack([(windows == letter + 1).sum(axis=0) for letter in range(len(LETTERS))], axis=1)

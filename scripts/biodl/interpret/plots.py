@@ -54,6 +54,18 @@ def plot_gene_rankings(rankings: dict[str, np.ndarray], genes: list[str], path: 
     _save(figure, path)
 
 
+def plot_time_profile(table: pd.DataFrame, path: PathLike) -> None:
+    """Each class's mean attribution over the time points (over the items of the class)."""
+    figure, axis = plt.subplots(figsize=(6.4, 3.2))
+    for name, rows in table.groupby("output", sort=False):
+        axis.plot(rows["time"], rows["attribution"], marker=".", label=f"{name} (n={rows['items'].iloc[0]})")
+    axis.axhline(0, color="#999999", linewidth=0.6)
+    axis.set_xlabel("time")
+    axis.set_ylabel("attribution to the class (sum over genes)")
+    axis.legend(fontsize=7, ncol=2)
+    _save(figure, path)
+
+
 def plot_context(table: pd.DataFrame, path: PathLike) -> None:
     """Share of attribution per offset from the predicted residue, and within ±offset."""
     width = context_width(table)

@@ -19,6 +19,7 @@ from biodl.train.loaders import partition_rows
 PathLike = str | os.PathLike
 log = logging.getLogger("biodl.interpret")
 LETTERS = 4  # TF-MoDISco and JASPAR read ACGT (ACGU)
+NUCLEOTIDES = ("ACGT", "ACGU")
 FILTERS = "first-layer filters"  # the output column of filter motifs
 
 
@@ -52,11 +53,12 @@ def sampled_test_items(
 
 
 def check_letters(meta: dict, model_path: PathLike) -> None:
-    """Motifs are read over four letters: refuse an alphabet with more (ambiguity codes)."""
-    if len(meta["vocabulary"]) != LETTERS:
+    """Motifs are read over the four nucleotides (an ambiguity code after them is left out): refuse
+    another alphabet."""
+    if meta["vocabulary"][:LETTERS] not in NUCLEOTIDES:
         raise InputError(
-            f"{model_path}: cannot be interpreted: its input has {len(meta['vocabulary'])} letters "
-            f"({meta['vocabulary']}), motifs are read over {LETTERS}"
+            f"{model_path}: cannot be interpreted: its input letters ({meta['vocabulary']}) are not "
+            f"nucleotides, motifs are read over {' or '.join(NUCLEOTIDES)}"
         )
 
 
@@ -84,23 +86,69 @@ def load_sequence_model(model_path: PathLike, vocabulary: str, width: int) -> ob
 def output_motifs(
     logits: object, inputs: np.ndarray, names: list[str], *, steps: int
 ) -> tuple[dict[str, np.ndarray], list]:
-    """Per model output: the contributions of every letter (hypothetical contributions from the
-    uniform background times the one-hot input) and the TF-MoDISco motifs found in them, named
-    ``<output>.pos_0`` when the model has several outputs."""
+    """Per model output: the contributions of the four nucleotides (hypothetical contributions from
+    the uniform background times the one-hot input, none at an ambiguity code) and the TF-MoDISco
+    motifs found in them, named ``<output>.pos_0`` when the model has several outputs."""
     from biodl.interpret.attributions import hypothetical_contributions
     from biodl.interpret.motifs import discover_motifs
 
+    nucleotides = inputs[..., :LETTERS]
     contributions, motifs = {}, []
     for index, name in enumerate(names):
-        hypothetical = hypothetical_contributions(logits, inputs, index, steps=steps)
-        contributions[name] = (hypothetical * inputs).astype(np.float32)
-        found = discover_motifs(inputs, hypothetical)
+        hypothetical = hypothetical_contributions(logits, inputs, index, steps=steps, letters=LETTERS)
+        contributions[name] = (hypothetical * nucleotides).astype(np.float32)
+        found = discover_motifs(nucleotides, hypothetical)
         log.info("%s: %d motifs from %d sequences", name, len(found), len(inputs))
         for motif in found:
             motif.name = f"{name}.{motif.name}" if len(names) > 1 else motif.name
             motif.output = name
         motifs += found
     return contributions, motifs
+
+
+def method_attributions(
+    logits: object, inputs: np.ndarray, tokens: np.ndarray, names: list[str]
+) -> dict[str, np.ndarray]:
+    """Two more attributions of every output (output × item × position × nucleotide) beside the
+    integrated gradients: gradient × input, and in-silico mutagenesis (the change of each logit for
+    every substitution by a nucleotide)."""
+    from biodl.interpret.attributions import gradient_times_input, ism
+
+    return {
+        "gradient_x_input": np.stack(
+            [gradient_times_input(logits, inputs, index)[..., :LETTERS] for index in range(len(names))]
+        ),
+        "ism": np.moveaxis(ism(logits, tokens, inputs.shape[-1], None, letters=LETTERS), -1, 0),
+    }
+
+
+def method_agreement(
+    contributions: dict[str, np.ndarray], methods: dict[str, np.ndarray], tokens: np.ndarray
+) -> pd.DataFrame:
+    """Per output, how each other method's per-position attributions agree with the integrated
+    gradients' on the same items: the median, over items, of their Pearson correlation (the signed
+    attribution of each item's own letter; by ISM, minus the mean change of its substitutions)."""
+    from biodl.interpret.attributions import ism_importance, profile_agreement
+
+    rows = []
+    for index, (name, integrated) in enumerate(contributions.items()):
+        reference = integrated.sum(axis=-1)
+        others = {
+            "gradient × input": methods["gradient_x_input"][index].sum(axis=-1),
+            "in-silico mutagenesis": ism_importance(methods["ism"][index], tokens),
+        }
+        for method, profile in others.items():
+            agreement = profile_agreement(reference, profile)
+            rows.append(
+                {
+                    "output": name,
+                    "method": method,
+                    "beside": "integrated gradients",
+                    "items": int(np.isfinite(agreement).sum()),
+                    "median_r": float(np.nanmedian(agreement)) if np.isfinite(agreement).any() else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def first_layer_motifs(model: object, tokens: np.ndarray) -> list:
@@ -127,8 +175,9 @@ def find_motifs_run(
 ) -> None:
     """Attribute a sample of the run's test sequences to their letters (integrated gradients from the
     uniform background, per model output), find TF-MoDISco motifs in the attributions, turn the
-    first convolution's filters into motifs, and match all of them to JASPAR CORE; write
-    matches.tsv, motifs.meme, attributions.npz, logos.png and tracks.png."""
+    first convolution's filters into motifs, and match all of them to JASPAR CORE; attribute the
+    same items by gradient × input and in-silico mutagenesis too, and say how the three agree;
+    write matches.tsv, methods.tsv, motifs.meme, attributions.npz, logos.png and tracks.png."""
     from biodl.data.encode import one_hot
     from biodl.interpret.attributions import logit_model
     from biodl.interpret.motifs import jaspar_matrices, match_to_jaspar, meme_text
@@ -140,9 +189,10 @@ def find_motifs_run(
     ids, tokens = sampled_test_items(files, unit, items, seed)
     model = load_sequence_model(files["model"], meta["vocabulary"], tokens.shape[1])
     logits = logit_model(model)
-    inputs = one_hot(tokens, LETTERS)
+    inputs = one_hot(tokens, len(meta["vocabulary"]))
     names = output_names(run["task"]["task"], run["encoding"])
     contributions, motifs = output_motifs(logits, inputs, names, steps=steps)
+    methods = method_attributions(logits, inputs, tokens, names)
     filters = first_layer_motifs(model, tokens)
     matches = match_to_jaspar(motifs + filters, jaspar_matrices(tax_group=tax_group))
     origin = {motif.name: motif.output for motif in motifs}
@@ -150,6 +200,7 @@ def find_motifs_run(
     matches.insert(1, "source", np.where(matches["output"] == FILTERS, "filter", "tf-modisco"))
     with all_or_nothing(*outputs.values()):
         save_table(outputs["matches"], matches)
+        save_table(outputs["methods"], method_agreement(contributions, methods, tokens))
         Path(outputs["motifs"]).write_text(meme_text(motifs + filters), encoding="utf-8")
         stacked = np.stack([contributions[name] for name in names])
         np.savez_compressed(
@@ -158,6 +209,7 @@ def find_motifs_run(
             tokens=tokens,
             outputs=np.asarray(names, dtype=str),
             contributions=stacked,
+            **{name: values.astype(np.float32) for name, values in methods.items()},
         )
         plot_logos(motifs, matches, outputs["logos"])
         plot_tracks(stacked, names, ids, logits.predict(inputs), outputs["tracks"])
@@ -179,7 +231,9 @@ def rank_genes_run(
     """Rank the genes a model of expression profiles or time courses uses (integrated gradients of a
     seeded sample of test items from the training mean) beside each baseline's own ranking on the
     same items: coefficient sizes of a linear baseline, permutation importance of the others; write
-    rankings.tsv, agreement.tsv (top-``top_genes`` overlaps, Spearman), attributions.npz and the figure.
+    rankings.tsv, agreement.tsv (top-``top_genes`` overlaps, Spearman), attributions.npz and the figure;
+    for time-course classes (``outputs`` has ``times``) also each class's attribution per time point
+    (:func:`biodl.interpret.genes.time_profile`), times.tsv and its figure.
 
     ``files``: the run's ``model``, ``run`` and training inputs, ``genes``, and per baseline name
     ``run_<name>`` and ``estimator_<name>`` of the same unit and seed."""
@@ -187,8 +241,8 @@ def rank_genes_run(
 
     import biodl.models.layers  # noqa: F401  (registers the custom layers the saved model uses)
     from biodl.interpret.attributions import logit_model
-    from biodl.interpret.genes import attribution_importance, rank_agreement, ranking_table
-    from biodl.interpret.plots import plot_gene_rankings
+    from biodl.interpret.genes import attribution_importance, rank_agreement, ranking_table, time_profile
+    from biodl.interpret.plots import plot_gene_rankings, plot_time_profile
     from biodl.train.loaders import load_run_data
 
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
@@ -218,6 +272,17 @@ def rank_genes_run(
             attributions=attributions.astype(np.float32),
         )
         plot_gene_rankings(rankings, genes, outputs["figure"])
+        if "times" in outputs:
+            times = pd.read_csv(files["times"], sep="\t")["time"].to_numpy()
+            profile = time_profile(attributions, class_indices(truth), names, times)
+            save_table(outputs["times"], profile)
+            plot_time_profile(profile, outputs["time_figure"])
+
+
+def class_indices(truth: np.ndarray) -> np.ndarray:
+    """The class index of each item from its targets (indices, or one-hot rows)."""
+    truth = np.asarray(truth)
+    return truth.argmax(axis=-1) if truth.ndim > 1 else truth.astype(np.int64)
 
 
 def baseline_ranking(

@@ -22,6 +22,7 @@ NEVER_MATCHES = "(?!x)x"
 INTERPRET_FILES = {
     "motifs": {
         "matches": "matches.tsv",
+        "methods": "methods.tsv",
         "motifs": "motifs.meme",
         "attributions": "attributions.npz",
         "logos": "logos.png",
@@ -35,6 +36,7 @@ INTERPRET_FILES = {
     },
     "context": {"context": "context.tsv", "attributions": "attributions.npz", "figure": "context.png"},
 }
+INTERPRET_FILES["courses"] = {**INTERPRET_FILES["genes"], "times": "times.tsv", "time_figure": "times.png"}
 LOGS = "logs"  # every rule's log; its benchmark: file goes under logs/bench/ by the same path
 
 
@@ -45,15 +47,18 @@ def benchmark_of(log: str) -> str:
 
 def interpretation_of(settings: dict) -> str | None:
     """What interpreting a model of a dataset shows: the motifs of a DNA or RNA model that scores
-    whole sequences, the genes a model of expression profiles or time-course classes uses, the
-    context a per-position model reads; None for other datasets (forecasts, generation)."""
+    whole sequences, the genes a model of expression profiles uses, the genes and time points a
+    model of time-course classes uses (courses), the context a per-position model reads; None for
+    other datasets (forecasts, generation)."""
     kind, task = settings["kind"], settings["task"]
     if kind == "sequences" and task == "per_position":
         return "context"
     if kind == "sequences":
         return "motifs" if settings.get("alphabet") in ("dna", "rna") and task in INTERPRETED_TASKS else None
-    if (kind == "expression" and task in INTERPRETED_TASKS) or task == "series_classification":
+    if kind == "expression" and task in INTERPRETED_TASKS:
         return "genes"
+    if task == "series_classification":
+        return "courses"
     return None
 
 
@@ -237,7 +242,7 @@ class Layout:
         what: str | None = None,
     ) -> dict[str, str]:
         """Files of the interpretation of one training run (:mod:`biodl.interpret.runs`): ``what``
-        names the kind (motifs, genes, context) for a wildcard pattern (known from the dataset
+        names the kind (motifs, genes, courses, context) for a wildcard pattern (known from the dataset
         otherwise)."""
         folder = self.run_folder(dataset, model, unit, seed)
         what = what or interpretation_of(self.config["datasets"][dataset])
@@ -267,7 +272,7 @@ class Layout:
         settings = self.config["datasets"][dataset]
         run = self.run(dataset, model, unit, seed)
         inputs = {"model": run["model"], "run": run["run"], **self.training_inputs(dataset, unit)}
-        if interpretation_of(settings) != "genes":
+        if interpretation_of(settings) not in ("genes", "courses"):
             return inputs
         if settings["kind"] == "expression":
             inputs["genes"] = self.features("expression", dataset, unit)["genes"]
@@ -288,8 +293,9 @@ class Layout:
         what = interpretation_of(self.config["datasets"][dataset])
         files = self.interpret(dataset, model, unit, str(seed))
         shown = {
-            "motifs": ("matches", "logos", "tracks"),
+            "motifs": ("matches", "methods", "logos", "tracks"),
             "genes": ("agreement", "figure"),
+            "courses": ("agreement", "figure", "time_figure"),
             "context": ("context", "figure"),
         }
         run = RunKey(dataset, model, unit, seed).path
