@@ -427,3 +427,29 @@ def test_a_class_missing_from_a_partition_is_a_warning_in_the_report_when_asked(
         "(2 train / 0 valid / 1 test)"
     ]
     assert balance[balance["label"] == "x"].set_index("partition")["n"].to_dict() == {"test": 1, "train": 2}
+
+
+def test_a_group_larger_than_the_test_share_trains_and_the_partitions_keep_near_their_shares():
+    """71 of 175 chains from one complex (as a ribosome in the real chains set): placing it in
+    test would make the test partition 41 % or more of the items; it trains instead."""
+    from biodl.data.split import holdout_of_folds
+
+    groups = np.concatenate([np.zeros(71, int), np.repeat(np.arange(1, 53), 2)])
+    for seed in range(5):
+        parts = holdout_partitions(np.zeros(len(groups), str), groups, 0.15, 0.2, seed)
+        assert (parts[groups == 0] == "train").all()
+        shares = {name: (parts == name).mean() for name in ("test", "valid")}
+        assert abs(shares["test"] - 0.2) < 0.02 and abs(shares["valid"] - 0.15) < 0.02, shares
+    assert holdout_of_folds(np.array([5, 5, 5, 5]), 0.25, 0.25).tolist() == [
+        "test",
+        "valid",
+        "train",
+        "train",
+    ]
+    assert holdout_of_folds(np.array([30, 5, 5, 5, 5]), 0.2, 0.2).tolist() == [
+        "train",
+        "test",
+        "test",
+        "valid",
+        "valid",
+    ]

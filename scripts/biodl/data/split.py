@@ -108,17 +108,30 @@ def assign_folds(strata: np.ndarray, groups: np.ndarray, folds: int, seed: int) 
     return fold
 
 
+def holdout_of_folds(sizes: np.ndarray, valid: float, test: float) -> np.ndarray:
+    """The partition of each fold of ``sizes`` items: walking the folds in their (seeded) order, a fold
+    joins the test partition, then the validation one, when it brings that partition closer to its
+    requested share of the items; the other folds train. Folds of equal size give the first
+    round(test·K) to test and the next round(valid·K) to validation; a fold larger than twice a
+    partition's share (one large group, such as the chains of one complex) trains rather than swell it."""
+    total = sizes.sum()
+    names = np.full(len(sizes), "train", dtype=object)
+    for name, share in (("test", test), ("valid", valid)):
+        target, taken = share * total, 0
+        for fold in np.flatnonzero(names == "train"):
+            if abs(taken + sizes[fold] - target) < abs(taken - target):
+                names[fold], taken = name, taken + sizes[fold]
+    return names
+
+
 def holdout_partitions(
     strata: np.ndarray, groups: np.ndarray, valid: float, test: float, seed: int
 ) -> np.ndarray:
-    """'train' / 'valid' / 'test' per item at the requested fractions."""
+    """'train' / 'valid' / 'test' per item, as near the requested fractions as whole groups allow
+    (:func:`holdout_of_folds`)."""
     folds = fold_count_for(valid, test)
     fold = assign_folds(strata, groups, folds, seed)
-    n_test, n_valid = round(test * folds), round(valid * folds)
-    partition = np.full(len(strata), "train", dtype=object)
-    partition[fold < n_test] = "test"
-    partition[(fold >= n_test) & (fold < n_test + n_valid)] = "valid"
-    return partition
+    return holdout_of_folds(np.bincount(fold, minlength=folds), valid, test)[fold]
 
 
 def time_partitions(n_times: int, valid: float, test: float, lookback: int, horizon: int) -> np.ndarray:
