@@ -1,5 +1,5 @@
 """What trained models use: attributions; TF-MoDISco motifs matched to JASPAR (DNA and RNA
-models), gene rankings beside the baselines' (expression and time courses, with the time points
+models), the amino acids and stretches a model of whole protein chains reads, gene rankings beside the baselines' (expression and time courses, with the time points
 a course model reads), the context a per-position model reads."""
 
 
@@ -72,6 +72,78 @@ rule interpret_motifs:
         settings=config["interpret"],
     script:
         "../scripts/interpret_motifs.py"
+
+
+rule interpret_residues:
+    input:
+        unpack(interpret_inputs),
+    output:
+        residues=layout.interpret(what="residues")["residues"],
+        windows=report(
+            layout.interpret(what="residues")["windows"],
+            caption="../report/interpret_windows.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "table": "stretches read",
+            },
+        ),
+        profile=layout.interpret(what="residues")["profile"],
+        methods=report(
+            layout.interpret(what="residues")["methods"],
+            caption="../report/interpret_methods.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "table": "attribution methods",
+            },
+        ),
+        attributions=layout.interpret(what="residues")["attributions"],
+        figure=report(
+            layout.interpret(what="residues")["figure"],
+            caption="../report/interpret_residues.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "figure": "residues read",
+            },
+        ),
+        tracks=report(
+            layout.interpret(what="residues")["tracks"],
+            caption="../report/interpret_tracks.rst",
+            category="Interpretation",
+            subcategory="{dataset}",
+            labels={
+                "model": "{model}",
+                "run": "{unit}-s{seed}",
+                "figure": "attribution tracks",
+            },
+        ),
+    log:
+        layout.run_log("interpret_residues"),
+    benchmark:
+        layout.run_bench("interpret_residues")
+    wildcard_constraints:
+        dataset=layout.interpreted_pattern("residues"),
+        model=layout.model_pattern(),
+        unit=UNIT_PATTERN,
+        seed=r"\d+",
+    conda:
+        "../envs/interpret.yaml"
+    threads: resource("interpret", "threads")
+    resources:
+        mem_mb=resource("interpret", "mem_mb"),
+        runtime=resource("interpret", "runtime"),
+    params:
+        settings=config["interpret"],
+    script:
+        "../scripts/interpret_residues.py"
 
 
 rule interpret_genes:

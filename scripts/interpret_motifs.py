@@ -9,6 +9,7 @@ run_step(
     outputs=dict(snakemake.output.items()),
     unit=snakemake.wildcards.unit,
     items=settings["items"],
+    ism_items=settings["ism_items"],
     steps=settings["steps"],
     seed=settings["seed"],
     tax_group=settings["tax_group"],

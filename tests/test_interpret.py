@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from biodl.data.encode import one_hot
 from biodl.interpret.attributions import (
@@ -505,3 +506,110 @@ def test_a_missing_model_or_data_of_another_width_or_alphabet_is_refused_with_on
     ):
         load_sequence_model(path, "ACDEFGHIKLMNPQRSTVWY", WIDTH)
     assert load_sequence_model(path, "ACGU", WIDTH).inputs[0].shape[1] == WIDTH
+
+
+def test_residue_summaries_number_chains_from_their_n_terminus_and_skip_padding():
+    from biodl.interpret.residues import chain_profile, letter_table, top_windows
+
+    letters = "ACD"
+    tokens = np.array([[0, 0, 1, 2, 3, 1], [1, 3, 3, 2, 0, 0]])  # left-padded, right-padded
+    profile = np.array([[[9.0, 9.0, 1.0, -2.0, 4.0, 0.0], [0.5, 3.0, 2.0, -1.0, 9.0, 9.0]]])
+    profile = np.where(tokens > 0, profile, 0.0)
+    by_letter = letter_table(profile, tokens, letters, ["out"]).set_index("letter")
+    assert list(by_letter.index) == ["D", "A", "C"]  # highest mean first
+    assert by_letter.loc["D", "mean"] == pytest.approx(3.0)  # (4 + 3 + 2) / 3
+    assert by_letter.loc["A", "residues"] == 3 and by_letter.loc["A", "frequency"] == pytest.approx(3 / 8)
+    assert by_letter["share"].sum() == pytest.approx(1.0)
+    assert by_letter.loc["C", "share"] == pytest.approx(3.0 / 13.5)
+    windows = top_windows(profile, tokens, np.array(["left", "right"]), letters, ["out"], width=2, count=5)
+    assert windows[["id", "first", "last", "residues"]].values.tolist() == [
+        ["right", 2, 3, "DD"],  # 3 + 2
+        ["left", 3, 4, "DA"],  # 4 + 0: residues 3-4 of the chain, positions 5-6 of the array
+    ]
+    assert windows["attribution"].tolist() == pytest.approx([5.0, 4.0])
+    assert windows["share"].tolist() == pytest.approx([5.0 / 6.5, 4.0 / 7.0])
+    assert top_windows(profile, tokens, np.array(["l", "r"]), letters, ["out"], width=7, count=5).empty
+    along = chain_profile(profile, tokens, ["out"], bins=2)
+    assert along["share"].tolist() == pytest.approx([(1 + 2 + 0.5 + 3) / 13.5, (4 + 0 + 2 + 1) / 13.5])
+    assert along["residues"].tolist() == pytest.approx([0.5, 0.5])
+
+
+NLS = "PKKKRKV"  # the SV40 nuclear localisation signal
+
+
+def planted_chains(rng: np.random.Generator, n: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chains of 40 residues to ``width`` (right-padded) with uniform residues; half of them carry the
+    NLS at a random place. Returns tokens, labels and where each site starts (-1 without)."""
+    from biodl.alphabets import PROTEIN
+
+    site = np.array([PROTEIN.letters.index(letter) + 1 for letter in NLS])
+    tokens = np.zeros((n, width), dtype=np.uint8)
+    labels, starts = rng.random(n) < 0.5, np.full(n, -1)
+    for item, length in enumerate(rng.integers(40, width + 1, size=n)):
+        tokens[item, :length] = rng.integers(1, PROTEIN.size + 1, size=length)
+        if labels[item]:
+            starts[item] = rng.integers(0, length - len(site) + 1)
+            tokens[item, starts[item] : starts[item] + len(site)] = site
+    return tokens, labels, starts
+
+
+def test_a_protein_model_is_read_at_its_planted_signal_by_residue_stretch_and_method(tmp_path):
+    from biodl.alphabets import PROTEIN
+    from biodl.interpret.runs import residues_run
+    from biodl.io.outputs import save_json
+    from biodl.workflow.layout import INTERPRET_FILES
+    from conftest import item_dataset
+
+    keras.utils.set_random_seed(0)
+    width = 60
+    tokens, labels, starts = planted_chains(np.random.default_rng(1), 800, width)
+    model = build("cnn", InputSpec("tokens", (width,), PROTEIN.size, padded=True), TaskSpec("binary", 1))
+    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="binary_crossentropy")
+    train = np.arange(len(tokens)) % 10 < 6  # item_dataset's split: 6 train, 2 valid, 2 test of ten
+    model.fit(tokens[train], labels[train].astype(np.float32), epochs=12, batch_size=32, verbose=0)
+    model.save(tmp_path / "model.keras")
+    files = item_dataset(
+        tmp_path / "data",
+        {"label": np.where(labels, "nls", "other")},
+        {"alphabet": "protein", "vocabulary": PROTEIN.letters},
+        {"inputs": tokens},
+    )
+    files["model"] = tmp_path / "model.keras"
+    files["run"] = tmp_path / "run.json"  # binary: the second class is the one scored
+    save_json(files["run"], {"task": {"task": "binary"}, "encoding": {"classes": ["other", "nls"]}})
+    outputs = {key: tmp_path / name for key, name in INTERPRET_FILES["residues"].items()}
+    residues_run(
+        files=files,
+        outputs=outputs,
+        unit="holdout",
+        items=500,
+        ism_items=40,
+        steps=16,
+        seed=0,
+        window=7,
+        top_windows=20,
+    )
+    windows = pd.read_csv(outputs["windows"], sep="\t", keep_default_na=False)
+    ids = pd.read_csv(files["ids"], sep="\t")["id"].tolist()
+    site_of = {ids[item]: starts[item] + 1 for item in range(len(ids))}
+    on_site = [abs(row["first"] - site_of[row["id"]]) < len(NLS) for _, row in windows.iterrows()]
+    assert len(windows) == 20 and np.mean(on_site) >= 0.9, windows
+    by_letter = pd.read_csv(outputs["residues"], sep="\t")
+    assert by_letter["letter"].iloc[0] == "K", by_letter.head()  # four of the signal's seven residues
+    assert len(by_letter) == PROTEIN.size and set(by_letter["output"]) == {"nls"}
+    methods = pd.read_csv(outputs["methods"], sep="\t")
+    assert methods["items"].tolist() == [160, 40]
+    assert (methods["median_r"] > 0.5).all(), methods
+    profile = pd.read_csv(outputs["profile"], sep="\t")
+    assert profile["share"].sum() == pytest.approx(1.0) and len(profile) == 10
+    saved = np.load(outputs["attributions"])
+    assert saved["contributions"].shape == (1, 160, width, PROTEIN.size)
+    assert saved["ism"].shape == (1, 40, width, PROTEIN.size) and len(saved["ism_rows"]) == 40
+    from biodl.evaluate.report import interpretation_sections
+
+    run = "chains/cnn/holdout-s1"
+    shown = ("windows", "methods", "residues", "figure", "tracks")
+    (section,) = interpretation_sections({f"residues|{key}|{run}": outputs[key] for key in shown})
+    row = section["table"].rows[0][1]
+    assert row[0] == "nls" and row[1].startswith("K ") and row[3].startswith("PKKKRKV (")
+    assert "in-silico mutagenesis" in section["summary"] and len(section["figures"]) == 2

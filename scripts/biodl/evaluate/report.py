@@ -485,6 +485,8 @@ MOTIF_HEADERS = ["output", "motif", "consensus", "seqlets", "best JASPAR match",
 Q_SHOWN = 0.05
 AGREEMENT_HEADERS = ["ranking", "beside", "top", "shared", "by chance", "p", "Spearman"]
 CONTEXT_HEADERS = ["± residues", "share of attribution within"]
+RESIDUE_HEADERS = ["output", "most for it", "most against it", "best stretch (chain, residues)", "sum"]
+SHOWN_LETTERS = 5
 INTERPRETATION_NOTES = {
     "motifs": "Integrated gradients of each model output (its logit, from the uniform background) over a "
     "seeded sample of test sequences; TF-MoDISco motifs found in them (pos: raises the output, neg: "
@@ -501,6 +503,12 @@ INTERPRETATION_NOTES = {
     "sample of test series) beside each baseline's ranking on the same series, as for expression "
     "profiles; below, each class's attribution at every time point (summed over the genes, over the "
     "sampled series of that class): when in the course the model looks for it.",
+    "residues": "Integrated gradients of each model output (its logit, from the uniform background over "
+    "the amino acids) over a seeded sample of test chains: per output, the amino acids whose residues "
+    "speak most for it and most against it (mean attribution), and the stretch of consecutive residues "
+    "that speaks most for it in any chain (windows.tsv lists the best stretch of every chain). "
+    "Below, the attribution per amino acid and along the chain, and the contributions to the three "
+    "chains with most evidence.",
     "context": "For one residue drawn from each sampled test chain, the integrated gradients of its true "
     "class's logit over the chain, aligned on the offset from the residue: how many residues on "
     "either side hold a given share of the attribution.",
@@ -563,6 +571,36 @@ def context_summary(path: Path) -> Table:
     return Table(CONTEXT_HEADERS, rows)
 
 
+def residue_summary(path: Path) -> Table:
+    """Per output of a protein model: the amino acids with the highest and lowest mean attribution
+    and its best stretch (residues.tsv beside windows.tsv)."""
+    letters = pd.read_csv(path, sep="\t", keep_default_na=False)  # an output or a letter may read NA
+    letters["mean"] = pd.to_numeric(letters["mean"], errors="coerce")
+    windows = pd.read_csv(FilePath(path).with_name("windows.tsv"), sep="\t", keep_default_na=False)
+    rows = []
+    for output, table in letters.groupby("output", sort=False):
+        ranked = table.dropna(subset=["mean"]).sort_values("mean", ascending=False, kind="stable")
+        best = windows[windows["output"].astype(str) == str(output)].head(1)
+        stretch, value = "–", "–"
+        if len(best):
+            row = best.iloc[0]
+            stretch = f"{row['residues']} ({row['id']}, {row['first']}–{row['last']})"
+            value = number(float(row["attribution"]), 2)
+        rows.append(
+            (
+                "",
+                [
+                    str(output),
+                    " ".join(ranked["letter"].head(SHOWN_LETTERS)),
+                    " ".join(ranked["letter"].tail(SHOWN_LETTERS).iloc[::-1]),
+                    stretch,
+                    value,
+                ],
+            )
+        )
+    return Table(RESIDUE_HEADERS, rows)
+
+
 def method_summary(path: Path) -> str:
     """One sentence: how gradient × input and in-silico mutagenesis agree with the integrated
     gradients, per output (median per-item Pearson r)."""
@@ -599,6 +637,12 @@ INTERPRETATION_VIEWS = {
         "No baseline ranks the genes beside it.",
     ),
     "context": ("context", context_summary, {"figure": "context"}, ""),
+    "residues": (
+        "residues",
+        residue_summary,
+        {"figure": "residues read", "tracks": "attribution tracks"},
+        "",
+    ),
 }
 
 
@@ -618,7 +662,9 @@ def interpretation_sections(files: dict[str, Path]) -> list[dict]:
                 "name": run,
                 "note": INTERPRETATION_NOTES[what],
                 "table": read(files[key]),
-                "summary": method_summary(files[f"{what}|methods|{run}"]) if what == "motifs" else "",
+                "summary": method_summary(files[methods])
+                if (methods := f"{what}|methods|{run}") in files
+                else "",
                 "empty": empty,
                 "figures": [
                     image(files[f"{what}|{figure}|{run}"], f"{run}: {title}", wide=True)

@@ -1,4 +1,5 @@
-"""Figures of an interpretation: motif logos, attribution tracks, gene rankings, residue context."""
+"""Figures of an interpretation: motif logos, attribution tracks, gene rankings, residue context,
+the amino acids and stretches of a chain a protein model reads."""
 
 from __future__ import annotations
 
@@ -84,11 +85,17 @@ def plot_context(table: pd.DataFrame, path: PathLike) -> None:
 
 
 def plot_tracks(
-    contributions: np.ndarray, names: list[str], ids: np.ndarray, logits: np.ndarray, path: PathLike
+    contributions: np.ndarray,
+    names: list[str],
+    ids: np.ndarray,
+    logits: np.ndarray,
+    path: PathLike,
+    *,
+    letters: str = "ACGT",
 ) -> None:
     """Top: the mean absolute contribution at each position over the sampled items, per output;
-    below: the contribution logos of the ``SHOWN_TRACKS`` items with the most absolute contribution
-    to the first output (the most evidence, for it or against it)."""
+    below: the contribution logos (of ``letters``) of the ``SHOWN_TRACKS`` items with the most
+    absolute contribution to the first output (the most evidence, for it or against it)."""
     shown = np.argsort(-np.abs(contributions[0]).sum(axis=(1, 2)), kind="stable")[:SHOWN_TRACKS]
     width = contributions.shape[2]
     figure, axes = plt.subplots(1 + len(shown), 1, figsize=(max(8, width / 12), 1.6 * (1 + len(shown))))
@@ -98,7 +105,31 @@ def plot_tracks(
     axes[0].set_title("mean |contribution| per position", fontsize=8)
     axes[0].legend(fontsize=6, loc="upper right")
     for axis, item in zip(axes[1:], shown):
-        logo = pd.DataFrame(contributions[0, item], columns=list("ACGT"), index=np.arange(1, width + 1))
-        logomaker.Logo(logo, ax=axis, color_scheme="classic")
+        logo = pd.DataFrame(contributions[0, item], columns=list(letters), index=np.arange(1, width + 1))
+        logomaker.Logo(logo, ax=axis, color_scheme="classic" if len(letters) == 4 else "chemistry")
         axis.set_title(f"{ids[item]}: contributions to {names[0]} (logit {logits[item, 0]:.2f})", fontsize=8)
+    _save(figure, path)
+
+
+def plot_residues(letters: pd.DataFrame, profile: pd.DataFrame, path: PathLike) -> None:
+    """Left: each output's mean attribution per amino acid (outputs × letters); right: the share of
+    each output's absolute attribution along the chain, beside the share of the residues there."""
+    means = letters.pivot(index="output", columns="letter", values="mean")
+    means = means.loc[letters["output"].unique(), sorted(means.columns)]
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(11, 2.4 + 0.35 * len(means)), gridspec_kw={"width_ratios": [2, 1]}
+    )
+    limit = np.nanmax(np.abs(means.to_numpy())) or 1.0
+    image = left.imshow(means.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    left.set_xticks(np.arange(means.shape[1]), means.columns)
+    left.set_yticks(np.arange(means.shape[0]), means.index, fontsize=7)
+    left.set_title("mean attribution per residue", fontsize=8)
+    figure.colorbar(image, ax=left, fraction=0.03)
+    for name, rows in profile.groupby("output", sort=False):
+        right.plot(rows["stretch"], rows["share"], marker=".", label=name)
+    first = profile[profile["output"] == profile["output"].iloc[0]]
+    right.plot(first["stretch"], first["residues"], color="grey", linestyle=":", label="residues")
+    right.set_xlabel("tenth of the chain (N → C)")
+    right.set_ylabel("share of |attribution|")
+    right.legend(fontsize=6)
     _save(figure, path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -83,42 +84,66 @@ def load_sequence_model(model_path: PathLike, vocabulary: str, width: int) -> ob
     return model
 
 
-def output_motifs(
-    logits: object, inputs: np.ndarray, names: list[str], *, steps: int
-) -> tuple[dict[str, np.ndarray], list]:
-    """Per model output: the contributions of the four nucleotides (hypothetical contributions from
-    the uniform background times the one-hot input, none at an ambiguity code) and the TF-MoDISco
-    motifs found in them, named ``<output>.pos_0`` when the model has several outputs."""
+def hypothetical_by_output(
+    logits: object, inputs: np.ndarray, names: list[str], *, steps: int, letters: int
+) -> dict[str, np.ndarray]:
+    """Per model output, what each of the first ``letters`` letters would contribute at every
+    position (:func:`biodl.interpret.attributions.hypothetical_contributions`, integrated gradients
+    from the uniform background over those letters)."""
     from biodl.interpret.attributions import hypothetical_contributions
+
+    return {
+        name: hypothetical_contributions(logits, inputs, index, steps=steps, letters=letters)
+        for index, name in enumerate(names)
+    }
+
+
+def actual_contributions(hypothetical: dict[str, np.ndarray], inputs: np.ndarray) -> dict[str, np.ndarray]:
+    """The contributions of each item's own letters (none at an ambiguity code or padding)."""
+    return {
+        name: (values * inputs[..., : values.shape[-1]]).astype(np.float32)
+        for name, values in hypothetical.items()
+    }
+
+
+def output_motifs(hypothetical: dict[str, np.ndarray], inputs: np.ndarray) -> list:
+    """The TF-MoDISco motifs found in each output's hypothetical contributions, named
+    ``<output>.pos_0`` when the model has several outputs."""
     from biodl.interpret.motifs import discover_motifs
 
-    nucleotides = inputs[..., :LETTERS]
-    contributions, motifs = {}, []
-    for index, name in enumerate(names):
-        hypothetical = hypothetical_contributions(logits, inputs, index, steps=steps, letters=LETTERS)
-        contributions[name] = (hypothetical * nucleotides).astype(np.float32)
-        found = discover_motifs(nucleotides, hypothetical)
+    nucleotides, motifs = inputs[..., :LETTERS], []
+    for name, values in hypothetical.items():
+        found = discover_motifs(nucleotides, values)
         log.info("%s: %d motifs from %d sequences", name, len(found), len(inputs))
         for motif in found:
-            motif.name = f"{name}.{motif.name}" if len(names) > 1 else motif.name
+            if len(hypothetical) > 1:
+                motif.name = f"{name}.{motif.name}"
             motif.output = name
         motifs += found
-    return contributions, motifs
+    return motifs
 
 
 def method_attributions(
-    logits: object, inputs: np.ndarray, tokens: np.ndarray, names: list[str]
+    logits: object,
+    inputs: np.ndarray,
+    tokens: np.ndarray,
+    names: list[str],
+    *,
+    letters: int,
+    ism_rows: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Two more attributions of every output (output × item × position × nucleotide) beside the
-    integrated gradients: gradient × input, and in-silico mutagenesis (the change of each logit for
-    every substitution by a nucleotide)."""
+    """Two more attributions of every output (output × item × position × letter) beside the
+    integrated gradients: gradient × input of every item, and in-silico mutagenesis (the change of
+    each logit for every substitution by one of the first ``letters`` letters) of the items at
+    ``ism_rows`` (kept as ``ism_rows``)."""
     from biodl.interpret.attributions import gradient_times_input, ism
 
     return {
         "gradient_x_input": np.stack(
-            [gradient_times_input(logits, inputs, index)[..., :LETTERS] for index in range(len(names))]
+            [gradient_times_input(logits, inputs, index)[..., :letters] for index in range(len(names))]
         ),
-        "ism": np.moveaxis(ism(logits, tokens, inputs.shape[-1], None, letters=LETTERS), -1, 0),
+        "ism": np.moveaxis(ism(logits, tokens[ism_rows], inputs.shape[-1], None, letters=letters), -1, 0),
+        "ism_rows": np.asarray(ism_rows),
     }
 
 
@@ -127,18 +152,23 @@ def method_agreement(
 ) -> pd.DataFrame:
     """Per output, how each other method's per-position attributions agree with the integrated
     gradients' on the same items: the median, over items, of their Pearson correlation (the signed
-    attribution of each item's own letter; by ISM, minus the mean change of its substitutions)."""
+    attribution of each item's own letter; by ISM, minus the mean change of its substitutions, over
+    the items it was run on)."""
     from biodl.interpret.attributions import ism_importance, profile_agreement
 
     rows = []
+    ism_rows = methods["ism_rows"]
     for index, (name, integrated) in enumerate(contributions.items()):
         reference = integrated.sum(axis=-1)
         others = {
-            "gradient × input": methods["gradient_x_input"][index].sum(axis=-1),
-            "in-silico mutagenesis": ism_importance(methods["ism"][index], tokens),
+            "gradient × input": (reference, methods["gradient_x_input"][index].sum(axis=-1)),
+            "in-silico mutagenesis": (
+                reference[ism_rows],
+                ism_importance(methods["ism"][index], tokens[ism_rows]),
+            ),
         }
-        for method, profile in others.items():
-            agreement = profile_agreement(reference, profile)
+        for method, (compared, profile) in others.items():
+            agreement = profile_agreement(compared, profile)
             rows.append(
                 {
                     "output": name,
@@ -163,12 +193,75 @@ def first_layer_motifs(model: object, tokens: np.ndarray) -> list:
     return filter_motifs(model, tokens) if isinstance(first, keras.layers.Conv1D) else []
 
 
+@dataclass
+class SequenceSample:
+    """A seeded sample of a run's test sequences, one-hot, with the logits of the model that reads
+    them and the names of its outputs."""
+
+    ids: np.ndarray
+    tokens: np.ndarray
+    inputs: np.ndarray
+    names: list[str]
+    model: object
+    logits: object
+
+
+def sequence_sample(
+    files: dict[str, PathLike], meta: dict, unit: str, items: int, seed: int
+) -> SequenceSample:
+    """The run's model (refused with one line when missing or made for other data) and a seeded
+    sample of ``items`` of its test sequences."""
+    from biodl.data.encode import one_hot
+    from biodl.interpret.attributions import logit_model
+
+    run = json.loads(Path(files["run"]).read_text(encoding="utf-8"))
+    ids, tokens = sampled_test_items(files, unit, items, seed)
+    model = load_sequence_model(files["model"], meta["vocabulary"], tokens.shape[1])
+    names = output_names(run["task"]["task"], run["encoding"])
+    return SequenceSample(
+        ids, tokens, one_hot(tokens, len(meta["vocabulary"])), names, model, logit_model(model)
+    )
+
+
+def attribute_sample(
+    sample: SequenceSample, *, letters: int, steps: int, ism_items: int, seed: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The three attributions of a sample over the first ``letters`` letters: per output the
+    hypothetical and actual integrated-gradient contributions, and gradient × input and in-silico
+    mutagenesis (on a seeded sub-sample of ``ism_items``)."""
+    hypothetical = hypothetical_by_output(
+        sample.logits, sample.inputs, sample.names, steps=steps, letters=letters
+    )
+    ism_rows = sample_of(np.arange(len(sample.tokens)), ism_items, seed)
+    methods = method_attributions(
+        sample.logits, sample.inputs, sample.tokens, sample.names, letters=letters, ism_rows=ism_rows
+    )
+    return hypothetical, actual_contributions(hypothetical, sample.inputs), methods
+
+
+def save_attributions(path: PathLike, sample: SequenceSample, stacked: np.ndarray, methods: dict) -> None:
+    """attributions.npz: the sampled ids and tokens, the output names, the integrated-gradient
+    contributions (output × item × position × letter) and the other methods' attributions."""
+    np.savez_compressed(
+        path,
+        ids=sample.ids.astype(str),
+        tokens=sample.tokens,
+        outputs=np.asarray(sample.names, dtype=str),
+        contributions=stacked,
+        **{
+            name: values if name == "ism_rows" else values.astype(np.float32)
+            for name, values in methods.items()
+        },
+    )
+
+
 def find_motifs_run(
     *,
     files: dict[str, PathLike],
     outputs: dict[str, PathLike],
     unit: str,
     items: int,
+    ism_items: int,
     steps: int,
     seed: int,
     tax_group: str | None,
@@ -178,41 +271,82 @@ def find_motifs_run(
     first convolution's filters into motifs, and match all of them to JASPAR CORE; attribute the
     same items by gradient × input and in-silico mutagenesis too, and say how the three agree;
     write matches.tsv, methods.tsv, motifs.meme, attributions.npz, logos.png and tracks.png."""
-    from biodl.data.encode import one_hot
-    from biodl.interpret.attributions import logit_model
     from biodl.interpret.motifs import jaspar_matrices, match_to_jaspar, meme_text
     from biodl.interpret.plots import plot_logos, plot_tracks
 
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
-    run = json.loads(Path(files["run"]).read_text(encoding="utf-8"))
     check_letters(meta, files["model"])
-    ids, tokens = sampled_test_items(files, unit, items, seed)
-    model = load_sequence_model(files["model"], meta["vocabulary"], tokens.shape[1])
-    logits = logit_model(model)
-    inputs = one_hot(tokens, len(meta["vocabulary"]))
-    names = output_names(run["task"]["task"], run["encoding"])
-    contributions, motifs = output_motifs(logits, inputs, names, steps=steps)
-    methods = method_attributions(logits, inputs, tokens, names)
-    filters = first_layer_motifs(model, tokens)
+    sample = sequence_sample(files, meta, unit, items, seed)
+    hypothetical, contributions, methods = attribute_sample(
+        sample, letters=LETTERS, steps=steps, ism_items=ism_items, seed=seed
+    )
+    motifs = output_motifs(hypothetical, sample.inputs)
+    filters = first_layer_motifs(sample.model, sample.tokens)
     matches = match_to_jaspar(motifs + filters, jaspar_matrices(tax_group=tax_group))
     origin = {motif.name: motif.output for motif in motifs}
     matches.insert(0, "output", matches["motif"].map(origin).fillna(FILTERS))
     matches.insert(1, "source", np.where(matches["output"] == FILTERS, "filter", "tf-modisco"))
+    stacked = np.stack([contributions[name] for name in sample.names])
     with all_or_nothing(*outputs.values()):
         save_table(outputs["matches"], matches)
-        save_table(outputs["methods"], method_agreement(contributions, methods, tokens))
+        save_table(outputs["methods"], method_agreement(contributions, methods, sample.tokens))
         Path(outputs["motifs"]).write_text(meme_text(motifs + filters), encoding="utf-8")
-        stacked = np.stack([contributions[name] for name in names])
-        np.savez_compressed(
-            outputs["attributions"],
-            ids=ids.astype(str),
-            tokens=tokens,
-            outputs=np.asarray(names, dtype=str),
-            contributions=stacked,
-            **{name: values.astype(np.float32) for name, values in methods.items()},
-        )
+        save_attributions(outputs["attributions"], sample, stacked, methods)
         plot_logos(motifs, matches, outputs["logos"])
-        plot_tracks(stacked, names, ids, logits.predict(inputs), outputs["tracks"])
+        plot_tracks(
+            stacked, sample.names, sample.ids, sample.logits.predict(sample.inputs), outputs["tracks"]
+        )
+
+
+def residues_run(
+    *,
+    files: dict[str, PathLike],
+    outputs: dict[str, PathLike],
+    unit: str,
+    items: int,
+    ism_items: int,
+    steps: int,
+    seed: int,
+    window: int,
+    top_windows: int,
+) -> None:
+    """What a model of whole protein chains reads (:mod:`biodl.interpret.residues`): integrated
+    gradients of a seeded sample of test chains from the uniform background over the amino acids,
+    gradient × input and in-silico mutagenesis beside them; write residues.tsv (attribution per
+    amino acid), windows.tsv (the best stretches of ``window`` residues), profile.tsv (attribution
+    along the chain), methods.tsv, attributions.npz, residues.png and tracks.png."""
+    from biodl.alphabets import get_alphabet
+    from biodl.interpret import residues
+    from biodl.interpret.plots import plot_residues, plot_tracks
+
+    meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
+    letters = get_alphabet(meta["alphabet"]).letters
+    sample = sequence_sample(files, meta, unit, items, seed)
+    _, contributions, methods = attribute_sample(
+        sample, letters=len(letters), steps=steps, ism_items=ism_items, seed=seed
+    )
+    stacked = np.stack([contributions[name] for name in sample.names])
+    profiles = stacked.sum(axis=-1)
+    by_letter = residues.letter_table(profiles, sample.tokens, letters, sample.names)
+    along = residues.chain_profile(profiles, sample.tokens, sample.names)
+    best = residues.top_windows(
+        profiles, sample.tokens, sample.ids, letters, sample.names, width=window, count=top_windows
+    )
+    with all_or_nothing(*outputs.values()):
+        save_table(outputs["residues"], by_letter)
+        save_table(outputs["windows"], best)
+        save_table(outputs["profile"], along)
+        save_table(outputs["methods"], method_agreement(contributions, methods, sample.tokens))
+        save_attributions(outputs["attributions"], sample, stacked, methods)
+        plot_residues(by_letter, along, outputs["figure"])
+        plot_tracks(
+            stacked,
+            sample.names,
+            sample.ids,
+            sample.logits.predict(sample.inputs),
+            outputs["tracks"],
+            letters=letters,
+        )
 
 
 def rank_genes_run(

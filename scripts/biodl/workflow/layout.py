@@ -35,6 +35,15 @@ INTERPRET_FILES = {
         "figure": "genes.png",
     },
     "context": {"context": "context.tsv", "attributions": "attributions.npz", "figure": "context.png"},
+    "residues": {
+        "residues": "residues.tsv",
+        "windows": "windows.tsv",
+        "profile": "profile.tsv",
+        "methods": "methods.tsv",
+        "attributions": "attributions.npz",
+        "figure": "residues.png",
+        "tracks": "tracks.png",
+    },
 }
 INTERPRET_FILES["courses"] = {**INTERPRET_FILES["genes"], "times": "times.tsv", "time_figure": "times.png"}
 LOGS = "logs"  # every rule's log; its benchmark: file goes under logs/bench/ by the same path
@@ -47,14 +56,15 @@ def benchmark_of(log: str) -> str:
 
 def interpretation_of(settings: dict) -> str | None:
     """What interpreting a model of a dataset shows: the motifs of a DNA or RNA model that scores
-    whole sequences, the genes a model of expression profiles uses, the genes and time points a
+    whole sequences, the amino acids and stretches a model of whole protein chains reads (residues),
+    the genes a model of expression profiles uses, the genes and time points a
     model of time-course classes uses (courses), the context a per-position model reads; None for
     other datasets (forecasts, generation)."""
     kind, task = settings["kind"], settings["task"]
     if kind == "sequences" and task == "per_position":
         return "context"
-    if kind == "sequences":
-        return "motifs" if settings.get("alphabet") in ("dna", "rna") and task in INTERPRETED_TASKS else None
+    if kind == "sequences" and task in INTERPRETED_TASKS:
+        return "residues" if settings["alphabet"] == "protein" else "motifs"
     if kind == "expression" and task in INTERPRETED_TASKS:
         return "genes"
     if task == "series_classification":
@@ -242,8 +252,8 @@ class Layout:
         what: str | None = None,
     ) -> dict[str, str]:
         """Files of the interpretation of one training run (:mod:`biodl.interpret.runs`): ``what``
-        names the kind (motifs, genes, courses, context) for a wildcard pattern (known from the dataset
-        otherwise)."""
+        names the kind (motifs, residues, genes, courses, context) for a wildcard pattern (known from
+        the dataset otherwise)."""
         folder = self.run_folder(dataset, model, unit, seed)
         what = what or interpretation_of(self.config["datasets"][dataset])
         return {key: f"{folder}/interpret/{name}" for key, name in INTERPRET_FILES[what].items()}
@@ -297,6 +307,7 @@ class Layout:
             "genes": ("agreement", "figure"),
             "courses": ("agreement", "figure", "time_figure"),
             "context": ("context", "figure"),
+            "residues": ("windows", "methods", "residues", "figure", "tracks"),
         }
         run = RunKey(dataset, model, unit, seed).path
         return {f"{what}|{key}|{run}": files[key] for key in shown[what]}
