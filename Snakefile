@@ -10,6 +10,7 @@ if not workflow.overwrite_configfiles:
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
+include: "rules/search.smk"
 include: "rules/generative.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
@@ -27,6 +28,7 @@ rule all:
     input:
         all_data_outputs(),
         all_training_outputs(),
+        layout.search_targets(),
         all_comparison_outputs(),
         all_figures(),
         layout.generative_targets(),

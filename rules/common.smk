@@ -21,7 +21,10 @@ from biodl.workflow.layout import (
     model_resources,
     sample_arguments,
     split_arguments,
+    best_arguments,
+    search_arguments,
     training_arguments,
+    trial_arguments,
     vae_arguments,
     vae_likelihood,
 )
@@ -88,6 +91,23 @@ UNIT_PATTERN = r"holdout|(?:r\d+)?fold\d+"
 
 def training_inputs(wildcards):
     return layout.training_inputs(wildcards.dataset, wildcards.unit)
+
+
+def model_training_inputs(wildcards):
+    return {
+        **layout.training_inputs(wildcards.dataset, wildcards.unit),
+        **layout.tuned_inputs(wildcards.dataset, wildcards.model, wildcards.unit),
+    }
+
+
+def trial_inputs(wildcards):
+    round_index = layout.trial_round(wildcards.model, wildcards.number)
+    return {
+        **layout.training_inputs(wildcards.dataset, wildcards.unit),
+        "round": layout.search_round(
+            wildcards.dataset, wildcards.model, wildcards.unit, round_index
+        ),
+    }
 
 
 def all_training_outputs():
@@ -163,6 +183,8 @@ def report_inputs(wildcards):
             )["run"]
     for run in layout.interpreted_runs():
         files.update(layout.interpret_report_inputs(*run))
+    for run in layout.searched_runs():
+        files.update(layout.search_report_inputs(*run))
     for name in layout.config["apply"]:
         files[f"applied|{name}"] = layout.apply_output(name)
         for index, run in enumerate(layout.applied_runs(name)):

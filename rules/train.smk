@@ -3,7 +3,7 @@
 
 rule train:
     input:
-        unpack(training_inputs),
+        unpack(model_training_inputs),
     output:
         model=layout.run()["model"],
         history=report(

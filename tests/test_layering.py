@@ -28,7 +28,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"data", "models"}),
     frozenset({"train"}),
     frozenset({"baselines", "evaluate"}),
-    frozenset({"generative", "apply", "interpret"}),
+    frozenset({"generative", "apply", "interpret", "search"}),
     frozenset({"workflow"}),
 )
 RANK = {part: rank for rank, layer in enumerate(LAYERS) for part in layer}

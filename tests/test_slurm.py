@@ -61,7 +61,7 @@ def slurm_cluster(monkeypatch):
 
 
 def small_slice(config: dict) -> None:
-    """Two datasets, one short GPU-tagged training run and two baselines."""
+    """Two datasets, one short GPU-tagged training run with a two-trial search, and two baselines."""
     config["datasets"] = {name: config["datasets"][name] for name in ("dna_binary", "timecourse_classes")}
     config["models"] = {
         "cnn": {
@@ -69,6 +69,12 @@ def small_slice(config: dict) -> None:
             "datasets": ["dna_binary"],
             "training": {"epochs": 1},
             "resources": {"threads": TRAIN_THREADS},
+            "search": {  # two trials in one round, then cnn_tuned
+                "trials": 2,
+                "parallel": 2,
+                "startup_trials": 1,
+                "space": {"training.learning_rate": {"type": "loguniform", "low": 1e-3, "high": 1e-2}},
+            },
         }
     }
     config["baselines"] = {
@@ -124,15 +130,20 @@ def test_slurm_profile_runs_every_job_on_slurm_with_local_results(tmp_path, slur
         by_rule.setdefault(rule.removeprefix("rule_"), []).append(slurm_id)
     expected = {"train", "ingest_sequences", "split", "baseline", "evaluate_dna_binary", "compare"}
     assert expected <= set(by_rule)
+    assert len(by_rule["search_trial"]) == 2 and len(by_rule["search_best"]) == 1
 
     # the training job asked SLURM for a GPU and got the rule's threads as CPUs
-    (train_id,) = by_rule["train"]
+    train_id, _ = by_rule["train"]  # cnn and cnn_tuned
     job = subprocess.run(
         ["scontrol", "show", "job", train_id], capture_output=True, text=True, check=True
     ).stdout
     assert "JobState=COMPLETED" in job, job
     assert re.search(r"TresPerJob=\S*gres:gpu:1\b", job), job
     assert f"NumCPUs={TRAIN_THREADS} " in job and f"CPUs/Task={TRAIN_THREADS} " in job, job
+    trial = subprocess.run(
+        ["scontrol", "show", "job", by_rule["search_trial"][0]], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"TresPerJob=\S*gres:gpu:1\b", trial), trial  # a trial trains as the model does
     # a CPU rule asked for no GPU
     (ingest_id,) = by_rule["ingest_sequences"]
     ingest = subprocess.run(
@@ -142,4 +153,14 @@ def test_slurm_profile_runs_every_job_on_slurm_with_local_results(tmp_path, slur
 
     run = json.loads((cluster_run / "results/dna_binary/cnn/holdout-s1/run.json").read_text())
     assert run["threads"] == TRAIN_THREADS
-    assert digests(cluster_run / "results") == digests(local / "results")
+    tuned = json.loads((cluster_run / "results/dna_binary/cnn_tuned/holdout-s1/run.json").read_text())
+    best = json.loads((cluster_run / "results/dna_binary/cnn/search/holdout/best.json").read_text())
+    assert (
+        tuned["training"]["learning_rate"]
+        == best["training"]["learning_rate"]
+        == best["params"]["training.learning_rate"]
+    )
+    assert tuned["config"]["search"]["trial"] == best["trial"]
+    journal = "dna_binary/cnn/search/holdout/study.journal"  # the study's log: it holds wall times
+    made = {path: digest for path, digest in digests(cluster_run / "results").items() if path != journal}
+    assert made == {path: digest for path, digest in digests(local / "results").items() if path != journal}

@@ -675,6 +675,107 @@ def interpretation_sections(files: dict[str, Path]) -> list[dict]:
     return sections
 
 
+TUNING_HEADERS = ["parameter", "hand-set", "chosen", "importance"]
+TUNING_NOTE = (
+    "Optuna searched the parameters below on the validation partition only: each trial trained on the "
+    "training partition with the search's seed and was scored by its best validation loss (median "
+    "pruning stops a trial whose loss is worse than the finished trials' at the same epoch). The best "
+    "trial's settings trained <model>_tuned with every seed; both stand in the comparison above, on the "
+    "same test items. Importance: each parameter's share of the variance of the validation loss over "
+    "the finished trials (fANOVA)."
+)
+
+
+def tuning_sections(
+    files: dict[str, Path], config: dict, summaries: dict[str, pd.DataFrame], tasks: dict
+) -> list:
+    """Per search ('search|<dataset>|<model>|<unit>' → best.json, with its 'search_importance' and
+    'search_figure'): the chosen settings beside the hand-set ones, the validation loss of both, and
+    what happened on test (the headline metric of the model and its tuned copy)."""
+    from biodl.families import model_hparams, training_settings
+
+    sections = []
+    for key in sorted(k for k in files if k.startswith("search|")):
+        _, dataset, model, unit = key.split("|")
+        best = json.loads(FilePath(files[key]).read_text(encoding="utf-8"))
+        settings = config["models"][model]
+        hand = {
+            "hparams": model_hparams(settings["family"], settings["hparams"]),
+            "training": training_settings(settings["family"], settings["training"]),
+        }
+        importance = pd.read_csv(files[f"search_importance|{dataset}|{model}|{unit}"], sep="\t")
+        shares = dict(zip(importance["parameter"], importance["importance"]))
+        rows = []
+        for name, value in best["params"].items():
+            section, _, setting = name.partition(".")
+            rows.append(
+                (
+                    "",
+                    [
+                        name,
+                        str(hand[section].get(setting, "family default")),
+                        number(value, 3) if isinstance(value, float) else str(value),
+                        number(shares[name], 2) if name in shares else "–",
+                    ],
+                )
+            )
+        sections.append(
+            {
+                "name": f"{dataset} / {model} ({unit})",
+                "note": TUNING_NOTE,
+                "table": Table(TUNING_HEADERS, rows),
+                "summary": tuning_summary(
+                    best, files, summaries.get(dataset), tasks.get(dataset), (dataset, model, unit)
+                ),
+                "figures": [image(files[f"search_figure|{dataset}|{model}|{unit}"], "trials", wide=True)],
+            }
+        )
+    return sections
+
+
+def tuning_summary(
+    best: dict, files: dict, summary: pd.DataFrame | None, task: str | None, run: tuple
+) -> str:
+    """One paragraph: trials run and the best trial's validation loss; the mean best validation loss
+    of the hand-set and the tuned model over their seeds (the best of many trials is partly luck:
+    retrained, the tuned settings may lose their edge); both models' headline test metric."""
+    dataset, model, unit = run
+    counts = ", ".join(f"{count} {state}" for state, count in sorted(best["trials"].items()))
+    text = (
+        f"{sum(best['trials'].values())} trials ({counts}); best: trial {best['trial']}, "
+        f"validation loss {number(best['value'], 4)}"
+    )
+    losses = validation_losses(files, dataset, unit)
+    tuned = f"{model}_tuned"
+    if model in losses and tuned in losses:
+        text += (
+            f". Retrained with {len(losses[tuned])} seed(s), mean best validation loss "
+            f"{number(float(np.mean(losses[tuned])), 4)} tuned against "
+            f"{number(float(np.mean(losses[model])), 4)} hand-set"
+        )
+    if summary is not None and task in PRIMARY:
+        metric, higher = PRIMARY[task]
+        means = summary[summary["metric"] == metric].set_index("model")["mean"]
+        if model in means.index and tuned in means.index:
+            text += (
+                f". On test, {metric} {number(means[tuned], 3)} tuned against {number(means[model], 3)} "
+                f"hand-set (Δ {means[tuned] - means[model]:+.4f}, {'higher' if higher else 'lower'} is "
+                "better; the comparison above says whether the difference is real)"
+            )
+    return text + "."
+
+
+def validation_losses(files: dict, dataset: str, unit: str) -> dict[str, list[float]]:
+    """The best validation loss of every run of ``dataset`` on ``unit``, by model (from run.json)."""
+    losses: dict[str, list[float]] = {}
+    for key, path in sorted(run_inputs(files, "run").items(), key=lambda item: item[0].seed):
+        if key.dataset == dataset and key.unit == unit:
+            run = json.loads(FilePath(path).read_text(encoding="utf-8"))
+            if "best_val_loss" in run:
+                losses.setdefault(key.model, []).append(float(run["best_val_loss"]))
+    return losses
+
+
 def group_files(files: dict[str, Path]) -> dict[str, dict]:
     """Split the report's inputs by kind: summary, paired, figure, generative, generative_figure, run,
     data (ingest meta.json) and split (split report.json)."""
@@ -682,7 +783,15 @@ def group_files(files: dict[str, Path]) -> dict[str, dict]:
     groups: dict[str, dict] = {kind: {} for kind in kinds}
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
-        if kind in ("run", "applied", "card", *INTERPRETATION_NOTES):
+        if kind in (
+            "run",
+            "applied",
+            "card",
+            "search",
+            "search_importance",
+            "search_figure",
+            *INTERPRETATION_NOTES,
+        ):
             continue
         if kind in ("summary", "paired", "generative"):
             groups[kind][dataset] = pd.read_csv(path, sep="\t")
@@ -734,6 +843,7 @@ def write_report(
         ],
         applied=applied_table(config, files, tasks),
         interpretation=interpretation_sections(files),
+        tuning=tuning_sections(files, config, summaries, tasks),
         versions=versions_table(list(groups["run"].values())),
         config=yaml.safe_dump(config, sort_keys=True),
     )

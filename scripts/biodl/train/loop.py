@@ -18,6 +18,7 @@ import ctypes
 import logging
 import math
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -43,6 +44,7 @@ from biodl.train.loaders import TrainingData
 from biodl.versions import package_versions
 
 log = logging.getLogger("biodl.train.loop")
+EpochHook = Callable[[int, float], bool]  # (epoch, validation loss) → stop now
 
 
 M_TOP_PAD = -2  # glibc's mallopt parameter, as in <malloc.h>
@@ -127,9 +129,17 @@ class NanGuard(keras.callbacks.Callback):
 class RunState(keras.callbacks.Callback):
     """Early stopping, best-epoch tracking, history, NaN guard, progress and checkpoints, all resumable."""
 
-    def __init__(self, folder: Path, saved: Saved | None, run_fingerprint: str, settings: dict):
+    def __init__(
+        self,
+        folder: Path,
+        saved: Saved | None,
+        run_fingerprint: str,
+        settings: dict,
+        on_epoch: EpochHook | None = None,
+    ):
         super().__init__()
         self.folder = folder
+        self.on_epoch = on_epoch
         self.patience = settings["patience"]
         self.min_delta = settings["min_delta"]
         self.clock = EpochClock(settings["epochs"])
@@ -163,7 +173,8 @@ class RunState(keras.callbacks.Callback):
             self.state["wait"] += 1
         rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         self._append_history(epoch, logs, rate)
-        self.state.update(epoch=epoch, stopped=self.state["wait"] >= self.patience)
+        stop_asked = self.on_epoch is not None and self.on_epoch(epoch, monitored)
+        self.state.update(epoch=epoch, stopped=self.state["wait"] >= self.patience or stop_asked)
         groups = {**state_groups(self.model), **self.best}
         save_checkpoint(self.folder, groups, self.columns, self.history, self.state)
         log.info(
@@ -178,7 +189,8 @@ class RunState(keras.callbacks.Callback):
             " (best)" if self.state["best_epoch"] == epoch else "",
         )
         if self.state["stopped"]:
-            log.info("early stop: no improvement for %d epochs", self.patience)
+            why = "asked by the caller" if stop_asked else f"no improvement for {self.patience} epochs"
+            log.info("early stop: %s", why)
             self.model.stop_training = True
 
     def _append_history(self, epoch: int, logs: dict, rate: float) -> None:
@@ -262,8 +274,10 @@ def train(
     history_path: Path | str,
     run_path: Path | str,
     run_config: dict | None = None,
+    on_epoch: EpochHook | None = None,
 ) -> None:
-    """Train one model and write ``model.keras`` (best epoch), ``history.tsv`` and ``run.json``."""
+    """Train one model and write ``model.keras`` (best epoch), ``history.tsv`` and ``run.json``;
+    ``on_epoch`` sees each epoch's validation loss and may stop the run (a pruned search trial)."""
     settings = training_settings(family, training)
     configure_runtime(seed, threads)
     model_path, history_path, run_path = Path(model_path), Path(history_path), Path(run_path)
@@ -271,7 +285,7 @@ def train(
     run_fingerprint = fingerprint(family, hparams, settings, seed, data.spec.to_dict(), data.task.to_dict())
     saved = load_checkpoint(folder, run_fingerprint, settings["epochs"])
     model = compiled_model(data, family, hparams, settings)
-    run_state = RunState(folder, saved, run_fingerprint, settings)
+    run_state = RunState(folder, saved, run_fingerprint, settings, on_epoch)
     resumed_from = run_state.epoch
     if saved:
         log.info("resuming from epoch %d (state saved in %s)", resumed_from + 1, folder)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path as FilePath
 
 from biodl.families import model_hparams, training_settings
 from biodl.train.loaders import TrainingData, load_run_data
@@ -26,13 +28,21 @@ def train_run(
     split_by: str = "items",
     run_config: dict | None = None,
 ) -> None:
-    """Train one model on one split unit with one seed, then predict its test partition.
+    """Train one model on one split unit with one seed, then predict its test partition; a tuned
+    model (``files['search']``, its search's best.json) trains with the best trial's settings.
 
     Writes model.keras (the best epoch), history.tsv, run.json and predictions.tsv; the
     predictions come from the saved model file, as any later reader of it would get them.
     """
     from biodl.train.loop import train
 
+    if "search" in files:  # a tuned model: the best trial's settings
+        best = json.loads(FilePath(files["search"]).read_text(encoding="utf-8"))
+        hparams, training = best["hparams"], best["training"]
+        run_config = {
+            **(run_config or {}),
+            "search": {key: best[key] for key in ("study", "trial", "value", "params")},
+        }
     data = load_run_data(
         kind,
         task,

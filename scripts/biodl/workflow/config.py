@@ -73,14 +73,19 @@ def resolve_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source
 def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: str = "config") -> None:
     """Fill the schema's defaults into ``config``, then check the cross-key rules; one-line InputError."""
     resolve_config(config, schema_path, source)
+    add_tuned_models(config, source)
     for name, dataset in config["datasets"].items():
         problem = dataset_problem(dataset)
         if problem:
             raise InputError(f"{source}: datasets.{name}: {problem}")
     for name, model in config["models"].items():
+        origin = config["models"].get(model.get("tuned_from", name), {})
+        if "tuned_from" in model and "search" not in origin:
+            raise InputError(f"{source}: models.{name}: tuned_from names no model with a search")
         problem = model_problem(model, config["datasets"])
         if problem:
-            raise InputError(f"{source}: models.{name}: {problem}")
+            separator = "." if problem.startswith("search.") else ": "  # the key of a search entry, whole
+            raise InputError(f"{source}: models.{name}{separator}{problem}")
     for name, baseline in config["baselines"].items():
         problem = baseline_problem(name, baseline, config)
         if problem:
@@ -93,6 +98,26 @@ def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: 
         unknown = [name for name in config["interpret"][key] or [] if name not in config[key]]
         if unknown:
             raise InputError(f"{source}: interpret.{key}: {unknown[0]!r} is not one of the config's {key}")
+
+
+TUNED = "_tuned"  # suffix of the model a search's best settings train
+
+
+def add_tuned_models(config: dict, source: str = "config") -> None:
+    """For every model with a ``search``, the model ``<name>_tuned`` trained with the best trial's
+    settings on the same datasets (it carries ``tuned_from``); a model of that name written by hand
+    is refused."""
+    for name, model in list(config["models"].items()):
+        if "search" not in model:
+            continue
+        tuned = f"{name}{TUNED}"
+        existing = config["models"].get(tuned)
+        if existing is not None and existing.get("tuned_from") != name:
+            raise InputError(
+                f"{source}: models.{tuned}: the name is taken by the tuned copy of models.{name}"
+            )
+        copied = {key: copy.deepcopy(value) for key, value in model.items() if key != "search"}
+        config["models"][tuned] = {**copied, "tuned_from": name}
 
 
 def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
@@ -140,6 +165,14 @@ def model_problem(model: dict, datasets: dict) -> str | None:
         return f"training setting {unread[0]!r} does not apply to family {family!r} (allowed: {allowed})"
     if "samples" in model and not is_generative(family):
         return f"'samples' applies to the generative families (gan, vae), not to {family!r}"
+    if "search" in model:
+        from biodl.search.space import space_problem
+
+        if is_generative(family):
+            return f"search applies to the supervised families, not to {family!r}"
+        problem = space_problem(model)
+        if problem:
+            return f"search.{problem}"
     for name in model.get("datasets", []):
         if name not in datasets:
             return f"dataset {name!r} is not defined under datasets"

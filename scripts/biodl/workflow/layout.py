@@ -46,6 +46,13 @@ INTERPRET_FILES = {
     },
 }
 INTERPRET_FILES["courses"] = {**INTERPRET_FILES["genes"], "times": "times.tsv", "time_figure": "times.png"}
+SEARCH_FILES = {
+    "journal": "study.journal",
+    "best": "best.json",
+    "trials": "trials.tsv",
+    "importance": "importance.tsv",
+    "figure": "trials.png",
+}
 LOGS = "logs"  # every rule's log; its benchmark: file goes under logs/bench/ by the same path
 
 
@@ -407,6 +414,96 @@ class Layout:
             for seed in self.config["seeds"]
         ]
 
+    def search(
+        self, dataset: str = "{dataset}", model: str = "{model}", unit: str = "{unit}"
+    ) -> dict[str, str]:
+        """Files of the hyper-parameter search of a model on one split unit (:mod:`biodl.search`):
+        the study's journal, and the summary the tuned model trains from."""
+        folder = f"{self.results}/{dataset}/{model}/search/{unit}"
+        return {key: f"{folder}/{name}" for key, name in SEARCH_FILES.items()}
+
+    def search_round(self, dataset: str, model: str, unit: str, round_index: int | str) -> str:
+        """The trials a round of the search proposes (round<r>.json)."""
+        return f"{self.results}/{dataset}/{model}/search/{unit}/round{round_index}.json"
+
+    def search_trial(
+        self,
+        dataset: str = "{dataset}",
+        model: str = "{model}",
+        unit: str = "{unit}",
+        number: str = "{number}",
+    ) -> dict[str, str]:
+        """Files of one trial of a search: score.json and history.tsv."""
+        folder = f"{self.results}/{dataset}/{model}/search/{unit}/trial{number}"
+        return {"score": f"{folder}/score.json", "history": f"{folder}/history.tsv"}
+
+    def searched_runs(self) -> list[tuple[str, str, str]]:
+        """Every (dataset, model, unit) a search runs on: each split unit of each dataset of a model
+        with a ``search`` (nested in the outer folds of a K-fold dataset)."""
+        return [
+            (dataset, model, unit)
+            for dataset in self.config["datasets"]
+            for model in self.models_for(dataset)
+            if "search" in self.config["models"][model]
+            for unit in self.units(dataset)
+        ]
+
+    def search_targets(self) -> list[str]:
+        """The summary files of every search."""
+        return [
+            path
+            for run in self.searched_runs()
+            for key, path in self.search(*run).items()
+            if key != "journal"
+        ]
+
+    def round_scores(self, dataset: str, model: str, unit: str, round_index: int) -> list[str]:
+        """The score.json of every trial of the round before ``round_index`` (none for the first)."""
+        from biodl.search.space import rounds
+
+        settings = self.config["models"][model]["search"]
+        if round_index == 0:
+            return []
+        numbers = rounds(settings["trials"], settings["parallel"])[round_index - 1]
+        return [self.search_trial(dataset, model, unit, str(number))["score"] for number in numbers]
+
+    def all_scores(self, dataset: str, model: str, unit: str) -> list[str]:
+        """The score.json of every trial of a search."""
+        trials = self.config["models"][model]["search"]["trials"]
+        return [self.search_trial(dataset, model, unit, str(number))["score"] for number in range(trials)]
+
+    def trial_round(self, model: str, number: int | str) -> int:
+        """The round trial ``number`` of a model's search belongs to."""
+        return int(number) // self.config["models"][model]["search"]["parallel"]
+
+    def tuned_inputs(self, dataset: str, model: str, unit: str) -> dict[str, str]:
+        """What training a tuned model reads beyond its data: the best.json of its search."""
+        origin = self.config["models"][model].get("tuned_from")
+        return {"search": self.search(dataset, origin, unit)["best"]} if origin else {}
+
+    def search_report_inputs(self, dataset: str, model: str, unit: str) -> dict[str, str]:
+        """The report's inputs from one search, keyed '<kind>|<dataset>|<model>|<unit>'
+        (:func:`biodl.evaluate.report.tuning_sections`)."""
+        files = self.search(dataset, model, unit)
+        run = f"{dataset}|{model}|{unit}"
+        return {
+            f"search|{run}": files["best"],
+            f"search_importance|{run}": files["importance"],
+            f"search_figure|{run}": files["figure"],
+        }
+
+    def search_log(self, stage: str) -> str:
+        """Log file pattern of a job of a search (``round{round}``, ``trial{number}``, ``best``)."""
+        return f"{LOGS}/{{dataset}}/{{model}}/search/{{unit}}/{stage}.log"
+
+    def search_bench(self, stage: str) -> str:
+        """``benchmark:`` file pattern of a job of a search."""
+        return benchmark_of(self.search_log(stage))
+
+    def searched_pattern(self) -> str:
+        """Wildcard regex matching exactly the models with a search."""
+        return exact_names(name for name, model in self.config["models"].items() if "search" in model)
+
     def baselines_for(self, dataset: str) -> list[str]:
         """Baseline names that fit on ``dataset``: listed there, or applicable (when no list is given)."""
 
@@ -759,6 +856,40 @@ def training_arguments(config: dict, dataset: str, model: str) -> dict:
             "model": {model: model_settings},
             "seeds": config.get("seeds"),
         },
+    }
+
+
+def search_arguments(config: dict, dataset: str, model: str, unit: str) -> dict:
+    """What every job of a model's search on one dataset and unit shares: its settings, the study's
+    journal and name (with a digest of the model's settings and search)."""
+    import hashlib
+    import json
+
+    settings = config["models"][model]
+    searched = {key: settings[key] for key in ("family", "hparams", "training", "search")}
+    digest = hashlib.sha256(json.dumps(searched, sort_keys=True).encode("utf-8")).hexdigest()[:10]
+    return {
+        "settings": settings["search"],
+        "journal": Layout(config).search(dataset, model, unit)["journal"],
+        "study_name": f"{dataset}.{model}.{unit}.{digest}",  # a changed search starts a study of its own
+    }
+
+
+def trial_arguments(config: dict, dataset: str, model: str, unit: str) -> dict:
+    """Keyword arguments of :func:`biodl.search.runs.trial_run` beyond its files and trial number."""
+    training = {
+        key: value for key, value in training_arguments(config, dataset, model).items() if key != "run_config"
+    }
+    return {**training, **search_arguments(config, dataset, model, unit), "unit": unit}
+
+
+def best_arguments(config: dict, dataset: str, model: str, unit: str) -> dict:
+    """Keyword arguments of :func:`biodl.search.runs.best_run` beyond its files."""
+    settings = config["models"][model]
+    return {
+        **search_arguments(config, dataset, model, unit),
+        "hparams": settings["hparams"],
+        "training": settings["training"],
     }
 
 
