@@ -94,6 +94,12 @@ def test_settings_are_chosen_on_validation_never_on_test(tmp_path, method):
     second = fit_baseline(method, load(files), 1, 1, hparams, LETTERS)
     assert second.chosen == first.chosen and second.valid_loss == first.valid_loss
     assert len(first.chosen) >= 1
+    from biodl.baselines.methods import GRIDS, feature_sets
+
+    base = "logistic" if method == "shuffled_labels" else method  # the control fits a logistic
+    grid = int(np.prod([len(values) for values in GRIDS.get(base, {}).values()]))
+    features = feature_sets(method, load(files).spec, LETTERS, hparams)
+    assert first.tried == grid * len(features)  # its tuning budget: every setting of every feature set
 
 
 def test_window_logistic_learns_residue_classes(tmp_path):

@@ -84,6 +84,7 @@ class Fitted:
     chosen: dict
     valid_loss: float | None
     state: dict
+    tried: int = 1  # settings scored on the validation partition (its tuning budget)
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,9 @@ def fit_tuned(candidates: list[Candidate], untuned: Candidate | None) -> Fitted:
         if best is None or loss < best[1]:
             best = (candidate, loss, model)
     candidate, loss, model = best
-    return Fitted(candidate.predict_test(model), candidate.setting, loss, candidate.state(model))
+    return Fitted(
+        candidate.predict_test(model), candidate.setting, loss, candidate.state(model), len(candidates)
+    )
 
 
 # ---------------------------------------------------------------------- per task

@@ -46,6 +46,7 @@ def baseline_run(
                 "hparams": hparams,
                 "chosen": fitted.chosen,
                 "valid_loss": fitted.valid_loss,
+                "settings_tried": fitted.tried,
                 "seed": seed,
                 "threads": threads,
                 "input": data.spec.to_dict(),

@@ -753,6 +753,11 @@ def tuning_summary(
             f"{number(float(np.mean(losses[tuned])), 4)} tuned against "
             f"{number(float(np.mean(losses[model])), 4)} hand-set"
         )
+    budgets = baseline_budgets(files, dataset, unit)
+    if budgets:
+        text += ". The baselines chose on the same validation partition among " + ", ".join(
+            f"{tried} settings ({name})" for name, tried in budgets.items()
+        )
     if summary is not None and task in PRIMARY:
         metric, higher = PRIMARY[task]
         means = summary[summary["metric"] == metric].set_index("model")["mean"]
@@ -763,6 +768,18 @@ def tuning_summary(
                 "better; the comparison above says whether the difference is real)"
             )
     return text + "."
+
+
+def baseline_budgets(files: dict, dataset: str, unit: str) -> dict[str, int]:
+    """How many settings each baseline of ``dataset`` scored on the validation partition of ``unit``
+    (its first run's run.json; baselines that record none are left out)."""
+    budgets: dict[str, int] = {}
+    for key, path in sorted(run_inputs(files, "run").items(), key=lambda item: item[0].seed):
+        if key.dataset == dataset and key.unit == unit and key.model not in budgets:
+            run = json.loads(FilePath(path).read_text(encoding="utf-8"))
+            if "settings_tried" in run:
+                budgets[key.model] = int(run["settings_tried"])
+    return budgets
 
 
 def validation_losses(files: dict, dataset: str, unit: str) -> dict[str, list[float]]:
