@@ -71,11 +71,11 @@ def trial_run(
     """Train trial ``number`` of the search (its parameters from ``files['round']``) on the
     training partition with the search's seed, early stopping and pruning on the validation loss;
     write score.json (its state, best validation loss, epochs) and history.tsv."""
-    from biodl.families import model_hparams, training_settings
+    from biodl.families import model_hparams
     from biodl.search.space import apply_params
     from biodl.search.study import open_study, trial_handle
-    from biodl.train.loaders import load_run_data
     from biodl.train.loop import train
+    from biodl.train.runs import model_data
 
     proposed = json.loads(Path(files["round"]).read_text(encoding="utf-8"))
     params = next(trial["params"] for trial in proposed["trials"] if trial["number"] == number)
@@ -90,15 +90,7 @@ def trial_run(
             return True
         return False
 
-    data = load_run_data(
-        kind,
-        task,
-        files,
-        unit=unit,
-        windows=windows,
-        split_by=split_by,
-        class_weights=training_settings(family, trial_training)["class_weights"],
-    )
+    data = model_data(files, unit, kind, task, family, trial_training, windows=windows, split_by=split_by)
     folder = Path(outputs["score"]).parent / "run"
     train(
         without_test(data),

@@ -43,15 +43,7 @@ def train_run(
             **(run_config or {}),
             "search": {key: best[key] for key in ("study", "trial", "value", "params")},
         }
-    data = load_run_data(
-        kind,
-        task,
-        files,
-        unit=unit,
-        windows=windows,
-        split_by=split_by,
-        class_weights=training_settings(family, training)["class_weights"],
-    )
+    data = model_data(files, unit, kind, task, family, training, windows=windows, split_by=split_by)
     train(
         data,
         family,
@@ -65,6 +57,30 @@ def train_run(
         run_config={**(run_config or {}), "unit": unit},
     )
     predict_test_partition(data, outputs["model"], outputs["predictions"])
+
+
+def model_data(
+    files: dict[str, Path],
+    unit: str,
+    kind: str,
+    task: str,
+    family: str,
+    training: dict,
+    *,
+    windows: dict | None = None,
+    split_by: str = "items",
+) -> TrainingData:
+    """The partitions of one split unit as a model of ``family`` trains on them (class weights as
+    its training settings say)."""
+    return load_run_data(
+        kind,
+        task,
+        files,
+        unit=unit,
+        windows=windows,
+        split_by=split_by,
+        class_weights=training_settings(family, training)["class_weights"],
+    )
 
 
 def predict_test_partition(data: TrainingData, model_path: Path, predictions_path: Path) -> None:
