@@ -266,3 +266,25 @@ def test_the_tuning_config_plans_twenty_trials_in_rounds_and_a_tuned_cnn_per_see
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     assert counts["search_trial"] == "20" and counts["search_propose"] == "5" and counts["search_best"] == "1"
     assert counts["train"] == "6"  # cnn and cnn_tuned, three seeds each
+
+
+def test_a_search_on_a_k_fold_dataset_is_nested_in_each_outer_fold():
+    from biodl.workflow.layout import Layout
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    config["models"]["mlp"]["search"] = {
+        "space": {"hparams.dropout": {"type": "float", "low": 0, "high": 0.5}}
+    }
+    check_config(config)
+    layout = Layout(config)
+    assert layout.searched_runs() == [
+        ("expression", "mlp", "fold0"),
+        ("expression", "mlp", "fold1"),
+        ("expression", "mlp", "fold2"),
+        ("timecourse_classes", "mlp", "holdout"),
+    ]
+    assert layout.tuned_inputs("expression", "mlp_tuned", "fold1") == {
+        "search": "results/expression/mlp/search/fold1/best.json"
+    }
+    assert layout.tuned_inputs("expression", "mlp", "fold1") == {}
+    assert ("expression", "mlp_tuned", "fold2", 1) in layout.runs()
