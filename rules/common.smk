@@ -35,6 +35,13 @@ except InputError as error:
     raise WorkflowError(f"biodl: error: {error}") from None
 validate(config, "../config/schema.yaml")
 
+# every job's Keras backend: jobs inherit the environment (SLURM jobs too, which parse this again)
+os.environ.update(KERAS_BACKEND=config["backend"])
+# the software of the jobs that book a GPU: CUDA-enabled wheels when use_gpu is on
+GPU_ENV = "../envs/gpu.yaml" if config["use_gpu"] else None
+TRAIN_ENV = GPU_ENV or "../envs/train.yaml"
+GENERATIVE_ENV = GPU_ENV or "../envs/generative.yaml"
+
 layout = Layout(config)
 try:
     layout.check_apply()

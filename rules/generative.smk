@@ -29,7 +29,7 @@ rule train_gan:
         dataset=layout.pattern_for(kind="sequences"),
         model=layout.generative_pattern("gan"),
     conda:
-        "../envs/generative.yaml"
+        GENERATIVE_ENV
     threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
     resources:
         mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],
@@ -61,7 +61,7 @@ rule train_sequence_vae:
         dataset=layout.pattern_for(kind="sequences"),
         model=layout.generative_pattern("vae"),
     conda:
-        "../envs/generative.yaml"
+        GENERATIVE_ENV
     threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
     resources:
         mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],
@@ -104,7 +104,7 @@ rule train_expression_vae:
         dataset=layout.pattern_for(kind="expression"),
         model=layout.generative_pattern("vae"),
     conda:
-        "../envs/generative.yaml"
+        GENERATIVE_ENV
     threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
     resources:
         mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],

@@ -46,7 +46,7 @@ rule search_trial:
         unit=UNIT_PATTERN,
         number=r"\d+",
     conda:
-        "../envs/train.yaml"
+        TRAIN_ENV
     threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
     resources:
         mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],

@@ -28,7 +28,7 @@ rule train:
         unit=UNIT_PATTERN,
         seed=r"\d+",
     conda:
-        "../envs/train.yaml"
+        TRAIN_ENV
     threads: lambda wildcards: model_resources(config, wildcards.model)["threads"]
     resources:
         mem_mb=lambda wildcards: model_resources(config, wildcards.model)["mem_mb"],

@@ -153,6 +153,10 @@ def test_slurm_profile_runs_every_job_on_slurm_with_local_results(tmp_path, slur
 
     run = json.loads((cluster_run / "results/dna_binary/cnn/holdout-s1/run.json").read_text())
     assert run["threads"] == TRAIN_THREADS
+    # it asked for a GPU, found none on this node, and says so: the device it really used, a warning
+    compute = run["compute"]
+    assert compute["gpus_requested"] == 1 and compute["devices"] == ["cpu:0"], compute
+    assert compute["warning"] == "asked for 1 GPU(s), the tensorflow backend found none: training on cpu:0"
     tuned = json.loads((cluster_run / "results/dna_binary/cnn_tuned/holdout-s1/run.json").read_text())
     best = json.loads((cluster_run / "results/dna_binary/cnn/search/holdout/best.json").read_text())
     assert (

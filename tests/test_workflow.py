@@ -273,9 +273,9 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
     second = copy_workflow(tmp_path / "second")
     result = snakemake(first, "--cores", "2", timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    # the rerun trains, fits and evaluates a run of every family and baseline method again
-    # (comparisons, bundles and apply jobs are functions of those; the generative models' reruns are
-    # tested in test_generative.py)
+    # the rerun trains or fits a run of every family and baseline method again, with the data stages
+    # it needs (evaluations, comparisons, bundles and apply jobs are functions of those runs'
+    # predictions; the generative models' reruns are tested in test_generative.py)
     targets = rerun_targets(config)
     result = snakemake(second, "--cores", "2", *targets, timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -318,8 +318,8 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
 
 
 def rerun_targets(config: dict) -> list[str]:
-    """The metrics of the first run of every model family and baseline method of ``config`` (so its
-    model, predictions and evaluation): what chance could change between two runs, once per family."""
+    """The predictions of the first run of every model family and baseline method of ``config`` (so
+    its model, history and run.json too): what chance could change between two runs, once per family."""
     layout = Layout(config)
     seen, targets = set(), []
     for dataset in layout.evaluated_datasets():
@@ -328,7 +328,7 @@ def rerun_targets(config: dict) -> list[str]:
             family = entry.get("family") or entry["method"]
             if family not in seen:
                 seen.add(family)
-                targets.append(layout.run(dataset, name, unit, str(seed))["metrics"])
+                targets.append(layout.run(dataset, name, unit, str(seed))["predictions"])
     return targets
 
 
@@ -362,7 +362,7 @@ def only_timecourses(config: dict) -> None:
     config["datasets"] = {
         name: dataset for name, dataset in config["datasets"].items() if dataset["kind"] == "timecourse"
     }
-    config.update(seeds=[1, 2, 3], models=TIMECOURSE_MODELS, baselines=TIMECOURSE_BASELINES)
+    config.update(seeds=[1, 2, 3], models=TIMECOURSE_MODELS, baselines=TIMECOURSE_BASELINES, bundles=False)
 
 
 @pytest.mark.slow

@@ -76,7 +76,7 @@ def version_warnings(member: Bundle) -> list[str]:
         from biodl.train.loop import software_versions
 
         installed = software_versions()
-        names = ("keras", "backend", trained.get("backend", ""))
+        names = ("keras", "backend", trained.get("backend"))  # and the backend's own package
     return [
         f"{member.name}: trained with {name} {trained[name]}, applied with {installed.get(name)}; "
         "predictions may differ in the last digits"

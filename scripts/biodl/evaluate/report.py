@@ -57,6 +57,7 @@ h1{font-size:1.6em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-to
 table{border-collapse:collapse;margin:.8em 0;font-size:.86em}
 th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right}th{background:#f3f3f3}
 td.name,th.name{text-align:left}tr.baseline td{background:#fff8ec}tr.control td{background:#f2f2f2;color:#666}
+tr.warning td{background:#fdecea}
 tr.warn td{background:#fde8e8}
 tr.reference td{font-weight:600}.worse{color:#b00020}.better{color:#006400}
 figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top}
@@ -328,6 +329,28 @@ def versions_table(runs: list[Path]) -> Table:
             seen[(package, version)] = seen.get((package, version), 0) + 1
     rows = [("", [package, version, str(count)]) for (package, version), count in sorted(seen.items())]
     return Table(["package", "version", "runs"], rows, name_columns=2)
+
+
+def compute_table(runs: list[Path]) -> Table | None:
+    """The backends and devices the runs trained on (run.json ``compute``), with how many runs each
+    and the warning of a run that asked for a GPU and found none."""
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for path in runs:
+        compute = json.loads(FilePath(path).read_text(encoding="utf-8")).get("compute")
+        if compute:
+            key = (
+                compute["backend"],
+                ", ".join(compute["devices"]),
+                compute["precision"],
+                compute["warning"] or "",
+            )
+            seen[key] = seen.get(key, 0) + 1
+    rows = [
+        ("warning" if key[3] else "", [*key[:3], str(count), key[3]]) for key, count in sorted(seen.items())
+    ]
+    return (
+        Table(["backend", "devices", "precision", "runs", "warning"], rows, name_columns=3) if rows else None
+    )
 
 
 GENERATIVE_COLUMNS = {
@@ -862,6 +885,7 @@ def write_report(
         interpretation=interpretation_sections(files),
         tuning=tuning_sections(files, config, summaries, tasks),
         versions=versions_table(list(groups["run"].values())),
+        compute=compute_table(list(groups["run"].values())),
         config=yaml.safe_dump(config, sort_keys=True),
     )
     with all_or_nothing(path):

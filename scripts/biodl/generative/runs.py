@@ -87,6 +87,7 @@ from biodl.train.checkpoint import (
     snapshot,
     write_history,
 )
+from biodl.train.devices import compute_setup
 from biodl.train.loaders import Partition
 from biodl.train.loop import NanGuard, configure_runtime, software_versions
 
@@ -240,8 +241,10 @@ def train_gan_run(
     training: dict,
     outputs: dict[str, PathLike],
     vocabulary: str | None = None,
+    compute: dict | None = None,
 ) -> None:
-    """Train a WGAN-GP on the train partition; write the generator (.keras), history.tsv and run.json.
+    """Train a WGAN-GP on the train partition; write the generator (.keras), history.tsv and run.json
+    (``compute``: the GPUs asked for, :func:`biodl.train.devices.compute_setup`).
 
     ``vocabulary`` is the letters in token order; by default it is read from
     ``meta.json`` next to ``ids``. Sequences must all have the full length.
@@ -249,6 +252,7 @@ def train_gan_run(
     params = with_defaults(hparams, GAN_DEFAULTS, "GAN hyper-parameters")
     settings = with_defaults(training, GAN_TRAINING_DEFAULTS, "GAN training settings")
     configure_runtime(seed, threads)
+    device_record = compute_setup(**(compute or {}))
     with all_or_nothing(*outputs.values()):
         items = read_items(ids, split, unit)
         data = np.load(tokens, mmap_mode="r")
@@ -281,6 +285,7 @@ def train_gan_run(
                     "generator": int(gan.generator.count_params()),
                     "critic": int(gan.critic.count_params()),
                 },
+                "compute": device_record,
                 "versions": software_versions(),
             },
         )
@@ -616,8 +621,10 @@ def train_vae_run(
     counts: PathLike | None = None,
     genes: PathLike | None = None,
     vocabulary: str | None = None,
+    compute: dict | None = None,
 ) -> None:
-    """Train a VAE on the train partition with early stopping on the validation loss; write every output.
+    """Train a VAE on the train partition with early stopping on the validation loss; write every output
+    (``compute``: the GPUs asked for, :func:`biodl.train.devices.compute_setup`).
 
     kind ``expression``: ``inputs`` is a samples × genes matrix (normalised
     features for the ``gaussian`` likelihood). For ``negative_binomial``,
@@ -642,6 +649,7 @@ def train_vae_run(
             f"unknown sample_mode {settings['sample_mode']!r}; choose one of {list(SAMPLE_MODES)}"
         )
     configure_runtime(seed, threads)
+    device_record = compute_setup(**(compute or {}))
     with all_or_nothing(*outputs.values()):
         items = read_items(ids, split, unit)
         if kind == "expression":
@@ -708,6 +716,7 @@ def train_vae_run(
                 "best_val_loss": state["best"],
                 "stopped_early": state["stopped"],
                 "parameters": int(model.count_params()),
+                "compute": device_record,
                 "versions": software_versions(),
             },
         )

@@ -67,6 +67,7 @@ def trial_run(
     training: dict,
     windows: dict | None = None,
     split_by: str = "items",
+    compute: dict | None = None,
 ) -> None:
     """Train trial ``number`` of the search (its parameters from ``files['round']``) on the
     training partition with the search's seed, early stopping and pruning on the validation loss;
@@ -103,6 +104,7 @@ def trial_run(
         history_path=outputs["history"],
         run_path=folder / "run.json",
         on_epoch=report,
+        compute=compute,
     )
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     shutil.rmtree(folder)

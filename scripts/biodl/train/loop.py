@@ -275,11 +275,17 @@ def train(
     run_path: Path | str,
     run_config: dict | None = None,
     on_epoch: EpochHook | None = None,
+    compute: dict | None = None,
 ) -> None:
     """Train one model and write ``model.keras`` (best epoch), ``history.tsv`` and ``run.json``;
-    ``on_epoch`` sees each epoch's validation loss and may stop the run (a pruned search trial)."""
+    ``on_epoch`` sees each epoch's validation loss and may stop the run (a pruned search trial);
+    ``compute``: the GPUs asked for, whether one is required, mixed precision
+    (:func:`biodl.train.devices.compute_setup`)."""
+    from biodl.train.devices import compute_setup
+
     settings = training_settings(family, training)
     configure_runtime(seed, threads)
+    device_record = compute_setup(**(compute or {}))
     model_path, history_path, run_path = Path(model_path), Path(history_path), Path(run_path)
     folder = model_path.parent / "checkpoint"
     run_fingerprint = fingerprint(family, hparams, settings, seed, data.spec.to_dict(), data.task.to_dict())
@@ -319,6 +325,7 @@ def train(
             "partition_sizes": {name: len(p) for name, p in data.partitions.items()},
             "parameters": int(model.count_params()),
             "config": run_config or {},
+            "compute": device_record,
             "versions": software_versions(),
         },
     )

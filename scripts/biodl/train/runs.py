@@ -27,6 +27,7 @@ def train_run(
     windows: dict | None = None,
     split_by: str = "items",
     run_config: dict | None = None,
+    compute: dict | None = None,
 ) -> None:
     """Train one model on one split unit with one seed, then predict its test partition; a tuned
     model (``files['search']``, its search's best.json) trains with the best trial's settings.
@@ -55,6 +56,7 @@ def train_run(
         history_path=outputs["history"],
         run_path=outputs["run"],
         run_config={**(run_config or {}), "unit": unit},
+        compute=compute,
     )
     predict_test_partition(data, outputs["model"], outputs["predictions"])
 

@@ -74,6 +74,9 @@ def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: 
     """Fill the schema's defaults into ``config``, then check the cross-key rules; one-line InputError."""
     resolve_config(config, schema_path, source)
     add_tuned_models(config, source)
+    problem = backend_problem(config)
+    if problem:
+        raise InputError(f"{source}: {problem}")
     for name, dataset in config["datasets"].items():
         problem = dataset_problem(dataset)
         if problem:
@@ -98,6 +101,24 @@ def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: 
         unknown = [name for name in config["interpret"][key] or [] if name not in config[key]]
         if unknown:
             raise InputError(f"{source}: interpret.{key}: {unknown[0]!r} is not one of the config's {key}")
+
+
+BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+
+
+def backend_problem(config: dict) -> str | None:
+    """Why the config's Keras backend cannot run it (not installed; a GAN on another backend than
+    TensorFlow), or None."""
+    import importlib.util
+
+    backend = config["backend"]
+    if importlib.util.find_spec(BACKEND_PACKAGES[backend]) is None:
+        return f"backend: {backend!r} is not installed here (pip install {BACKEND_PACKAGES[backend]})"
+    if backend != "tensorflow":
+        for name, model in config["models"].items():
+            if model["family"] == "gan":
+                return f"models.{name}: family 'gan' trains on the tensorflow backend only, not {backend!r}"
+    return None
 
 
 TUNED = "_tuned"  # suffix of the model a search's best settings train

@@ -856,6 +856,16 @@ def training_arguments(config: dict, dataset: str, model: str) -> dict:
             "model": {model: model_settings},
             "seeds": config.get("seeds"),
         },
+        "compute": compute_arguments(config, model),
+    }
+
+
+def compute_arguments(config: dict, model: str) -> dict:
+    """What a training job of ``model`` asks of its devices (:func:`biodl.train.devices.compute_setup`)."""
+    return {
+        "gpus": model_resources(config, model)["gpu"],
+        "require_gpu": config["require_gpu"],
+        "mixed_precision": config["mixed_precision"],
     }
 
 
@@ -945,6 +955,7 @@ def gan_arguments(config: dict, dataset: str, model: str) -> dict:
         "hparams": model_settings["hparams"],
         "training": model_settings["training"],
         "vocabulary": dataset_vocabulary(config["datasets"][dataset]),
+        "compute": compute_arguments(config, model),
     }
 
 
@@ -960,6 +971,7 @@ def vae_arguments(config: dict, dataset: str, model: str) -> dict:
             "n_samples": samples["n"],
             "sample_mode": samples["mode"],
         },
+        "compute": compute_arguments(config, model),
     }
     if settings["kind"] == "sequences":
         arguments["vocabulary"] = dataset_vocabulary(settings)
