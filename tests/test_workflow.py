@@ -322,7 +322,9 @@ def rerun_targets(config: dict) -> list[str]:
     its model, history and run.json too): what chance could change between two runs, once per family."""
     layout = Layout(config)
     seen, targets = set(), []
-    for dataset in layout.evaluated_datasets():
+    # the recurrent runs of the DNA regression are the demo's slowest: an LSTM's rerun is tested in
+    # test_training.py, the GRU's and the other recurrent families' here on their other datasets
+    for dataset in [name for name in layout.evaluated_datasets() if name != "dna_regression"]:
         for name, unit, seed in layout.evaluated_runs(dataset):
             entry = config["models"].get(name) or config["baselines"][name]
             family = entry.get("family") or entry["method"]
@@ -337,7 +339,7 @@ def test_demo_data_regenerates_bit_for_bit(tmp_path):
     assert digests(tmp_path) == digests(ROOT / "resources/demo")
 
 
-# The recurrent settings of the demo with fewer epochs, three seeds each.
+# The recurrent settings of the demo with fewer epochs, two seeds each.
 TIMECOURSE_MODELS = {
     "lstm": {
         "family": "lstm",
@@ -362,11 +364,11 @@ def only_timecourses(config: dict) -> None:
     config["datasets"] = {
         name: dataset for name, dataset in config["datasets"].items() if dataset["kind"] == "timecourse"
     }
-    config.update(seeds=[1, 2, 3], models=TIMECOURSE_MODELS, baselines=TIMECOURSE_BASELINES, bundles=False)
+    config.update(seeds=[1, 2], models=TIMECOURSE_MODELS, baselines=TIMECOURSE_BASELINES, bundles=False)
 
 
 @pytest.mark.slow
-def test_recurrent_models_beat_the_baselines_of_the_time_course_demo_over_three_seeds(tmp_path):
+def test_recurrent_models_beat_the_baselines_of_the_time_course_demo_over_two_seeds(tmp_path):
     workdir = copy_workflow(tmp_path)
     edit_config(workdir, only_timecourses)
     result = snakemake(workdir, "--cores", "2", timeout=1800)
@@ -374,13 +376,13 @@ def test_recurrent_models_beat_the_baselines_of_the_time_course_demo_over_three_
 
     forecast = pd.read_csv(workdir / "results/timecourse_forecast/compare/summary.tsv", sep="\t")
     mse = forecast.query("metric == 'mse'").set_index("model")
-    assert list(mse.loc[["lstm", "gru"], "runs"]) == [3, 3]
+    assert list(mse.loc[["lstm", "gru"], "runs"]) == [2, 2]
     assert mse.loc[["lstm", "gru"], "sd"].notna().all()
     for model in ("lstm", "gru"):
         assert mse.loc[model, "ci_high"] < 0.1 * mse.loc["persistence", "mean"]
     runs = pd.read_csv(workdir / "results/timecourse_forecast/compare/metrics.tsv", sep="\t")
     per_seed = runs.query("metric == 'mse' and model in ['lstm', 'gru']")
-    assert len(per_seed) == 6 and (per_seed["value"] < 0.1 * mse.loc["persistence", "mean"]).all()
+    assert len(per_seed) == 4 and (per_seed["value"] < 0.1 * mse.loc["persistence", "mean"]).all()
 
     classes = pd.read_csv(workdir / "results/timecourse_classes/compare/summary.tsv", sep="\t")
     balanced = classes.query("metric == 'balanced_accuracy'").set_index("model")["mean"]
