@@ -315,7 +315,7 @@ def test_the_demo_runs_end_to_end_every_family_learns_and_reruns_bit_identically
     rerun = digests(second / "results")
     made = digests(first / "results")
     assert {target.removeprefix("results/") for target in targets} <= rerun.keys()
-    assert len(rerun) > 100 and rerun == {path: made[path] for path in rerun}
+    assert len(rerun) > 80 and rerun == {path: made[path] for path in rerun}
 
 
 RERUN_FAMILIES = ("cnn", "mlp", "bilstm")  # convolution, dense layers, recurrence with its mask
