@@ -69,6 +69,12 @@ def sequence_inputs(wildcards):
     return inputs
 
 
+def interval_inputs(wildcards):
+    settings = dataset_config(wildcards)["intervals"]
+    regions = {f"region_{name}": path for name, path in settings["regions"].items()}
+    return {"genome": settings["genome"], **regions}
+
+
 def expression_inputs(wildcards):
     settings = dataset_config(wildcards)
     inputs = {"matrix": settings["matrix"]}

@@ -11,7 +11,9 @@ rule ingest_sequences:
     benchmark:
         layout.bench("ingest")
     wildcard_constraints:
-        dataset=layout.pattern_for("sequences", exclude_task="per_position"),
+        dataset=layout.pattern_for(
+            "sequences", exclude_task="per_position", intervals=False
+        ),
     conda:
         "../envs/data.yaml"
     threads: resource("ingest", "threads")
@@ -29,6 +31,29 @@ use rule ingest_sequences as ingest_per_position_sequences with:
         **layout.ingest("sequences", per_position=True),
     wildcard_constraints:
         dataset=layout.pattern_for("sequences", task="per_position"),
+
+
+rule ingest_intervals:
+    input:
+        unpack(interval_inputs),
+    output:
+        **layout.ingest("sequences"),
+    log:
+        layout.log("ingest"),
+    benchmark:
+        layout.bench("ingest")
+    wildcard_constraints:
+        dataset=layout.pattern_for("sequences", intervals=True),
+    conda:
+        "../envs/data.yaml"
+    threads: resource("ingest", "threads")
+    resources:
+        mem_mb=resource("ingest", "mem_mb"),
+        runtime=resource("ingest", "runtime"),
+    params:
+        arguments=lambda wildcards: ingest_arguments(dataset_config(wildcards)),
+    script:
+        "../scripts/ingest_intervals.py"
 
 
 rule ingest_expression:

@@ -80,7 +80,7 @@ def test_homology_alignment_gets_two_threads_by_default(demo, schema):
         (
             lambda c: c["datasets"]["expression"].update(kind="expresion"),
             "config: datasets.expression.kind: 'expresion' is not one of "
-            "['sequences', 'expression', 'timecourse']",
+            "['sequences', 'intervals', 'expression', 'timecourse']",
         ),
         (
             lambda c: c["datasets"]["dna_binary"]["split"].update(test=0.9),

@@ -76,7 +76,7 @@ def test_no_module_restates_a_vocabulary() -> None:
     ("source", "expected"),
     [
         ('TASKS = {"multiclass", "binary", "series_classification"}', ["m.py:1 restates CLASS_TASKS"]),
-        ('KINDS = ["sequences", "expression", "timecourse"]', ["m.py:1 restates INPUT_KINDS"]),
+        ('KINDS = ["sequences", "intervals", "expression", "timecourse"]', ["m.py:1 restates INPUT_KINDS"]),
         ('PAIR = ("binary", "multiclass")', []),
     ],
 )

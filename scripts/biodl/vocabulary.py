@@ -7,7 +7,13 @@ equal. Everything else imports from here.
 from __future__ import annotations
 
 # dataset kind (config) → the input kind a model is built for
-INPUT_KINDS: dict[str, str] = {"sequences": "tokens", "expression": "vector", "timecourse": "series"}
+# (an 'intervals' dataset becomes a 'sequences' one once its config is resolved: windows of a genome)
+INPUT_KINDS: dict[str, str] = {
+    "sequences": "tokens",
+    "intervals": "tokens",
+    "expression": "vector",
+    "timecourse": "series",
+}
 
 CLASS_TASKS = ("binary", "multiclass", "series_classification")  # one label per item or series
 ITEM_CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})  # labels of items, not of series

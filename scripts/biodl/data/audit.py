@@ -9,6 +9,7 @@ Per split unit, for every kind of input it can be measured on:
 - near-duplicate samples: test samples whose deviations from the average training profile
   correlate with a training sample's at a threshold (log1p values centred per sample, so
   sequencing depth does not matter);
+- overlapping windows: for windows of a genome, those that overlap a window of another partition;
 - time overlap: for splits by time, whether a training window and a test window share a time
   point (they must be at least look-back + horizon points apart).
 
@@ -107,6 +108,31 @@ def near_duplicate_samples(values: np.ndarray, partition: np.ndarray, threshold:
     }
 
 
+def overlapping_windows(
+    chromosomes: np.ndarray, starts: np.ndarray, ends: np.ndarray, partition: np.ndarray
+) -> dict:
+    """Genome windows that overlap a window of another partition, with one such pair."""
+    rank = np.unique(chromosomes.astype(str), return_inverse=True)[1].astype(np.int64)
+    span = int(max(ends.max(initial=0), 0)) + 1
+    key = rank * span + starts  # one number orders windows by chromosome, then start
+    order = np.argsort(key, kind="stable")
+    key, where = key[order], partition[order]
+    # window i overlaps the following windows up to `reach` (exclusive): those starting before its end
+    reach = np.searchsorted(key, (rank * span + ends)[order], side="left")
+    changes = np.flatnonzero(where[1:] != where[:-1]) + 1  # first rows of a new partition run
+    following = np.searchsorted(changes, np.arange(len(where)), side="right")
+    next_change = np.append(changes, len(where))[following]
+    crossing = next_change < reach
+    involved = np.zeros(len(where), dtype=bool)
+    involved[crossing] = True
+    involved[next_change[crossing]] = True
+    example = None
+    if crossing.any():
+        first = int(np.flatnonzero(crossing)[0])
+        example = [int(order[first]), int(order[next_change[first]])]
+    return {"count": int(involved.sum()), "example": example}
+
+
 def time_overlap(partition: np.ndarray, lookback: int, horizon: int) -> dict:
     """Fewest time points between a training point and a test (or validation) point, against the gap.
 
@@ -148,6 +174,8 @@ def findings(audit: dict, settings: AuditSettings) -> list[str]:
             f"{samples['at_or_above_threshold']} test samples correlate at least {settings.correlation:g} "
             f"with a training sample (highest {samples['max']:g})"
         )
+    if audit.get("overlapping_windows", {}).get("count"):
+        found.append(f"{audit['overlapping_windows']['count']} windows overlap a window of another partition")
     if audit.get("time_overlap", {}).get("overlapping"):
         overlap = audit["time_overlap"]
         found.append(
@@ -182,6 +210,7 @@ def audit_unit(
     candidates: tuple[np.ndarray, np.ndarray] | None = None,
     groups: np.ndarray | None = None,
     values: np.ndarray | None = None,
+    coordinates: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> dict:
     """Every measurement the inputs allow for one unit's partition (see the module's docstring)."""
     audit: dict = {}
@@ -195,5 +224,7 @@ def audit_unit(
         audit["shared_groups"] = shared_groups(groups, partition)
     if values is not None:
         audit["near_duplicate_samples"] = near_duplicate_samples(values, partition, settings.correlation)
+    if coordinates is not None:
+        audit["overlapping_windows"] = overlapping_windows(*coordinates, partition)
     audit["findings"] = findings(audit, settings)
     return audit

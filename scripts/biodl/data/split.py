@@ -226,7 +226,9 @@ def write_split(
     check_before_alignment(index, task, label_columns, settings, source)
     homology = _homology(settings, tokens_path, vocabulary, alphabet_size, homology_path)
     groups = _groups(index, homology)
-    if not settings.get("column"):  # homology merges groups: the count again, on the final groups
+    if not (
+        settings.get("column") or settings.get("chromosomes")
+    ):  # homology merges groups: the count again, on the final groups
         check_group_count(
             groups, settings.get("folds") or fold_count_for(settings["valid"], settings["test"]), source
         )
@@ -237,7 +239,7 @@ def write_split(
     if stratify and task in CLASS_TASKS:
         check_class_sizes(strata, groups, needed, _what(settings), source, label_columns[0])
     repeats = settings["repeats"] if folds else 1
-    if settings.get("column"):
+    if settings.get("column") or settings.get("chromosomes"):
         partitions = given_partitions(index, strata, groups, settings, source)
         assignments = [partitions]
         split = pd.DataFrame({"id": index["id"], "partition": partitions})
@@ -314,6 +316,13 @@ def _audit(
     if matrix_path is not None:
         values = np.load(matrix_path)
     groups = index["group"].to_numpy() if "group" in index else None
+    coordinates = None
+    if {"chromosome", "start", "end"} <= set(index.columns):  # windows of a genome
+        coordinates = (
+            index["chromosome"].to_numpy(dtype=object),
+            index["start"].to_numpy(dtype=np.int64),
+            index["end"].to_numpy(dtype=np.int64),
+        )
     units = unit_names(folds, len(assignments)) if folds else ["holdout"]
     return {
         name: audit_unit(
@@ -323,6 +332,7 @@ def _audit(
             candidates,
             groups,
             values,
+            coordinates,
         )
         for name in units
     }
@@ -429,6 +439,8 @@ def _what(settings: dict) -> str:
 
 def split_method(settings: dict) -> str:
     """Name of the split written to report.json."""
+    if settings.get("chromosomes"):
+        return "by chromosome"
     if settings.get("column"):
         return f"given (column {settings['column']!r})"
     if settings.get("folds"):
@@ -444,7 +456,12 @@ def given_partitions(
     The drawn validation items are stratified and keep groups whole within the
     given training items; the given test items are used as they are.
     """
-    given = index["given_partition"].to_numpy(dtype=object)
+    if settings.get("chromosomes"):
+        given = chromosome_partitions(
+            index["chromosome"].to_numpy(dtype=object), settings["chromosomes"], source
+        )
+    else:
+        given = index["given_partition"].to_numpy(dtype=object)
     wrong = ~np.isin(given, PARTITIONS)
     if wrong.any():
         row = int(np.flatnonzero(wrong)[0])
@@ -452,14 +469,31 @@ def given_partitions(
             f"{source}: id {index['id'].iat[row]!r}: split column {settings['column']!r} holds "
             f"{given[row]!r} (allowed: train, valid, test)"
         )
+    what = "split.chromosomes" if settings.get("chromosomes") else f"split column {settings['column']!r}"
     for needed in ("train", "test"):
         if needed not in given:
-            raise InputError(f"{source}: split column {settings['column']!r} names no {needed!r} item")
+            raise InputError(f"{source}: {what} names no {needed!r} item")
     partitions = given.copy()
     if "valid" not in given and settings["valid"] > 0:
         train = np.flatnonzero(given == "train")
         drawn = holdout_partitions(strata[train], groups[train], settings["valid"], 0, settings["seed"])
         partitions[train[drawn == "valid"]] = "valid"
+    return partitions
+
+
+def chromosome_partitions(chromosomes: np.ndarray, named: dict[str, list[str]], source: Path) -> np.ndarray:
+    """Each window's partition from its chromosome: named test and validation chromosomes, the rest train."""
+    present = set(chromosomes.tolist())
+    for partition in ("test", "valid"):
+        absent = [name for name in named[partition] if name not in present]
+        if absent:
+            raise InputError(
+                f"{source}: split.chromosomes.{partition} names {absent[0]!r}, which holds no window "
+                f"(chromosomes with windows: {', '.join(sorted(present)[:10])})"
+            )
+    partitions = np.full(len(chromosomes), "train", dtype=object)
+    partitions[np.isin(chromosomes, named["valid"])] = "valid"
+    partitions[np.isin(chromosomes, named["test"])] = "test"
     return partitions
 
 

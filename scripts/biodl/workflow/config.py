@@ -67,7 +67,31 @@ def resolve_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         raise InputError(f"{source}: {describe_schema_error(errors[0])}")
+    intervals = [name for name, dataset in config["datasets"].items() if dataset["kind"] == "intervals"]
+    if intervals:
+        for name in intervals:
+            config["datasets"][name] = sequences_of_intervals(config["datasets"][name])
+        return resolve_config(config, schema_path, source)  # the sequence datasets' defaults
     return config
+
+
+def sequences_of_intervals(dataset: dict) -> dict:
+    """A dataset of kind 'intervals' as the sequence dataset it becomes: DNA windows of a fixed width,
+    ambiguity codes kept (genomes hold N), its genome and regions under ``intervals``."""
+    sets = list(dataset["regions"])
+    task = dataset["task"]
+    one_column_per_set = task == "multilabel" or (task == "binary" and len(sets) == 1)
+    return {
+        "kind": "sequences",
+        "task": task,
+        "alphabet": "dna",
+        "allow_ambiguous": True,
+        "length": {"mode": "fixed", "size": dataset["window"], "pad": "right", "trim": "right"},
+        "label_columns": sets if one_column_per_set else ["label"],
+        "kmers": dataset["kmers"],
+        "split": dataset["split"],
+        "intervals": {key: dataset[key] for key in ("genome", "regions", "window", "centre", "negatives")},
+    }
 
 
 def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: str = "config") -> None:
@@ -252,7 +276,17 @@ def dataset_problem(dataset: dict) -> str | None:
         return f"task {task!r} takes exactly one label column (label_columns: {columns})"
     if task == "per_position" and not dataset.get("position_classes"):
         return "task 'per_position' needs position_classes, e.g. 'HEC'"
-    if dataset["kind"] == "sequences" and task not in {"generation"} and not dataset.get("labels"):
+    problem = intervals_problem(dataset["intervals"], task, split) if "intervals" in dataset else None
+    if problem:
+        return problem
+    if split.get("chromosomes") and "intervals" not in dataset:
+        return "split.chromosomes applies to datasets of kind 'intervals' only"
+    if (
+        dataset["kind"] == "sequences"
+        and "intervals" not in dataset
+        and task != "generation"
+        and not dataset.get("labels")
+    ):
         return f"task {task!r} needs a labels file (key 'labels')"
     length = dataset.get("length")  # sequences only
     if length and length["mode"] == "fixed" and "size" not in length:
@@ -269,4 +303,30 @@ def dataset_problem(dataset: dict) -> str | None:
         return "split.column gives the partitions itself: it cannot be combined with split.folds or split.by"
     if split["repeats"] > 1 and not split.get("folds"):
         return "split.repeats needs split.folds (repeats of a K-fold split)"
+    return None
+
+
+def intervals_problem(intervals: dict, task: str, split: dict) -> str | None:
+    """The first rule an interval dataset breaks that the schema cannot express, or None."""
+    sets = len(intervals["regions"])
+    background = intervals["negatives"]["method"] != "none"
+    if task == "binary" and sets == 1 and not background:
+        return "a binary task on one region set needs background windows (negatives.method)"
+    if task == "binary" and sets == 2 and background:
+        return (
+            "a binary task takes one region set with background, or two sets without; use multiclass for both"
+        )
+    if task == "binary" and sets > 2:
+        return f"a binary task takes one or two region sets, not {sets}"
+    if task == "multiclass" and sets + background < 3:
+        return "a multiclass task needs three classes: region sets, and background when drawn"
+    chromosomes = split.get("chromosomes")
+    if chromosomes and (split.get("folds") or split.get("column")):
+        return (
+            "split.chromosomes gives the partitions itself: it cannot be combined with split.folds "
+            "or split.column"
+        )
+    if chromosomes and set(chromosomes["test"]) & set(chromosomes["valid"]):
+        shared = sorted(set(chromosomes["test"]) & set(chromosomes["valid"]))[0]
+        return f"split.chromosomes: {shared!r} is named for both test and valid"
     return None

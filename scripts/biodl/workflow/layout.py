@@ -137,13 +137,19 @@ class Layout:
         ]
 
     def pattern_for(
-        self, kind: str | None = None, task: str | None = None, exclude_task: str | None = None
+        self,
+        kind: str | None = None,
+        task: str | None = None,
+        exclude_task: str | None = None,
+        intervals: bool | None = None,
     ) -> str:
-        """Wildcard regex matching exactly the chosen dataset names."""
+        """Wildcard regex matching exactly the chosen dataset names (``intervals``: only those cut from
+        a genome, or only those that are not)."""
         names = [
             n
             for n in self.datasets(kind, task)
-            if exclude_task is None or self.config["datasets"][n]["task"] != exclude_task
+            if (exclude_task is None or self.config["datasets"][n]["task"] != exclude_task)
+            and (intervals is None or ("intervals" in self.config["datasets"][n]) == intervals)
         ]
         return exact_names(names)
 
@@ -765,6 +771,12 @@ def ingest_arguments(settings: dict) -> dict:
     common["task"] = settings["task"]
     if settings["split"].get("column"):
         common["partition_column"] = settings["split"]["column"]
+    if "intervals" in settings:
+        return {
+            "task": settings["task"],
+            **{key: settings["intervals"][key] for key in ("window", "centre", "negatives")},
+            "kmer_k": settings["kmers"].get("k") or 4,
+        }
     if kind == "sequences":
         from biodl.alphabets import get_alphabet
 
@@ -797,6 +809,8 @@ def ingest_arguments(settings: dict) -> dict:
 def label_source(settings: dict) -> str:
     """The user's file that holds the labels, named in split errors."""
     kind = settings["kind"]
+    if "intervals" in settings:
+        return next(iter(settings["intervals"]["regions"].values()))
     key = {"sequences": "labels", "expression": "samples", "timecourse": "series"}[kind]
     return settings.get(key) or settings.get(
         {"sequences": "fasta", "expression": "matrix", "timecourse": "values"}[kind]

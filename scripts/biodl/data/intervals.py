@@ -1,0 +1,433 @@
+"""Genome-anchored datasets: windows of a reference genome around regions, their labels and background.
+
+A dataset of ``kind: intervals`` names a genome and one region file per class or task. Each region
+gives one window of ``window`` bp centred on its summit (narrowPeak) or middle, read on the
+region's strand (``-`` windows are reverse complements). Positions past a chromosome's ends are
+padding (token 0), never shifted. Background windows, when asked for, come from one explicit method:
+
+- ``gc_matched``: random windows of the positives' chromosomes whose GC fraction falls in the same
+  bin as a positive's, one chromosome at a time (so a chromosome split keeps the ratio);
+- ``flanks``: the windows ``flank`` bp either side of each positive.
+
+No background window overlaps a region of any set, reaches past a chromosome end, or is more than
+a tenth ambiguous (N). A window carries a set's label when a region of that set covers its centre.
+Overlapping windows share a ``group``, so no split puts two overlapping windows in different
+partitions. The ingest writes the sequence contract (``tokens.npy`` …) and, in ``ids.tsv``, each
+window's chromosome, start, end, strand, origin (its set, or ``background``) and GC fraction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from biodl.alphabets import DNA, PAD, complement_table
+from biodl.data import encode
+from biodl.errors import InputError
+from biodl.io.genome import Genome, Regions, read_regions, window_tokens
+from biodl.io.outputs import all_or_nothing, save_array, save_json, save_sparse, save_table
+
+PathLike = str | os.PathLike
+log = logging.getLogger("biodl.data.intervals")
+
+BACKGROUND = "background"
+MAX_AMBIGUOUS = 0.1  # background windows with more N than this are not drawn
+CANDIDATE_ROUNDS = 20  # draws of random windows per chromosome before a GC bin is given up
+GC_TOKENS = (2, 3)  # C, G
+
+
+@dataclass
+class Windows:
+    """Windows in one table: chromosome, start, strand, origin (set name or background), centre."""
+
+    chromosomes: np.ndarray
+    starts: np.ndarray
+    strands: np.ndarray
+    origins: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @classmethod
+    def concat(cls, parts: list[Windows]) -> Windows:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__))
+
+    def take(self, rows: np.ndarray) -> Windows:
+        return Windows(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
+
+
+def region_windows(regions: Regions, name: str, width: int, use_summit: bool) -> Windows:
+    """One window per region, centred on its summit or middle; repeated windows kept once."""
+    starts = regions.centres(use_summit) - width // 2
+    frame = pd.DataFrame({"c": regions.chromosomes, "s": starts, "t": regions.strands})
+    keep = ~frame.duplicated().to_numpy()
+    return Windows(
+        regions.chromosomes[keep], starts[keep], regions.strands[keep], np.full(int(keep.sum()), name, object)
+    )
+
+
+def covered_centres(windows: Windows, width: int, regions: Regions) -> np.ndarray:
+    """Whether a region of ``regions`` covers each window's centre position."""
+    centres = windows.starts + width // 2
+    covered = np.zeros(len(windows), dtype=bool)
+    for chromosome in np.unique(windows.chromosomes):
+        rows = np.flatnonzero(windows.chromosomes == chromosome)
+        on = regions.chromosomes == chromosome
+        covered[rows] = _points_in_intervals(centres[rows], regions.starts[on], regions.ends[on])
+    return covered
+
+
+def _points_in_intervals(points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether each point lies in any of the half-open intervals (one chromosome)."""
+    if len(starts) == 0:
+        return np.zeros(len(points), dtype=bool)
+    order = np.argsort(starts, kind="stable")
+    starts, reach = starts[order], np.maximum.accumulate(ends[order])  # furthest end so far
+    last = np.searchsorted(starts, points, side="right") - 1  # the last interval starting at or before
+    return (last >= 0) & (reach[np.maximum(last, 0)] > points)
+
+
+def overlaps_any(chromosome: str, starts: np.ndarray, width: int, sets: list[Regions]) -> np.ndarray:
+    """Whether each window ``[start, start + width)`` of ``chromosome`` overlaps a region of any set."""
+    hit = np.zeros(len(starts), dtype=bool)
+    for regions in sets:
+        on = regions.chromosomes == chromosome
+        if not on.any():
+            continue
+        order = np.argsort(regions.starts[on], kind="stable")
+        region_starts = regions.starts[on][order]
+        reach = np.maximum.accumulate(regions.ends[on][order])
+        last = np.searchsorted(region_starts, starts + width - 1, side="right") - 1
+        hit |= (last >= 0) & (reach[np.maximum(last, 0)] > starts)
+    return hit
+
+
+def gc_fraction(tokens: np.ndarray) -> np.ndarray:
+    """G+C over the unambiguous bases of each row (NaN for a row without any)."""
+    counted = (tokens >= 1) & (tokens <= 4)
+    gc = np.isin(tokens, GC_TOKENS).sum(axis=1)
+    total = counted.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, gc / np.maximum(total, 1), np.nan)
+
+
+def usable_background(tokens: np.ndarray) -> np.ndarray:
+    """Rows with no padding and at most MAX_AMBIGUOUS ambiguous bases."""
+    ambiguous = (tokens == DNA.ambiguity_token).mean(axis=1)
+    return ~(tokens == PAD).any(axis=1) & (ambiguous <= MAX_AMBIGUOUS)
+
+
+def gc_bin(gc: np.ndarray, bins: int) -> np.ndarray:
+    """Equal-width GC bin of each fraction (0 … bins−1)."""
+    return np.minimum((np.nan_to_num(gc) * bins).astype(np.int64), bins - 1)
+
+
+def gc_matched_background(
+    genome: Genome,
+    positives: Windows,
+    positive_gc: np.ndarray,
+    width: int,
+    sets: list[Regions],
+    per_positive: int,
+    bins: int,
+    rng: np.random.Generator,
+) -> tuple[Windows, int]:
+    """Random windows matched to the positives' GC bins, chromosome by chromosome.
+
+    Returns the windows and the number of positives' matches no candidate could fill.
+    """
+    parts, unmatched = [], 0
+    for chromosome in dict.fromkeys(positives.chromosomes.tolist()):
+        rows = np.flatnonzero(positives.chromosomes == chromosome)
+        wanted = np.repeat(gc_bin(positive_gc[rows], bins), per_positive)
+        strands = np.repeat(positives.strands[rows], per_positive)
+        chosen, missing = _draw_matched(genome, chromosome, wanted, width, sets, bins, rng)
+        unmatched += missing
+        taken = np.flatnonzero(chosen >= 0)
+        parts.append(
+            Windows(
+                np.full(len(taken), chromosome, object),
+                chosen[taken],
+                strands[taken],
+                np.full(len(taken), BACKGROUND, object),
+            )
+        )
+    return Windows.concat(parts), unmatched
+
+
+def _draw_matched(
+    genome: Genome,
+    chromosome: str,
+    wanted: np.ndarray,
+    width: int,
+    sets: list[Regions],
+    bins: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, int]:
+    """A start for each wanted GC bin (−1 where none was found in CANDIDATE_ROUNDS draws)."""
+    size = genome.sizes[chromosome]
+    chosen = np.full(len(wanted), -1, dtype=np.int64)
+    if size < width:
+        return chosen, len(wanted)
+    used: set[int] = set()
+    for _ in range(CANDIDATE_ROUNDS):
+        open_rows = np.flatnonzero(chosen < 0)
+        if not len(open_rows):
+            break
+        starts = rng.integers(0, size - width + 1, size=max(4 * len(open_rows), 64))
+        starts = starts[~overlaps_any(chromosome, starts, width, sets)]
+        tokens = window_tokens(genome, np.full(len(starts), chromosome, object), starts, width)
+        good = usable_background(tokens)
+        starts, candidate_bins = starts[good], gc_bin(gc_fraction(tokens[good]), bins)
+        for start, found in zip(starts.tolist(), candidate_bins.tolist()):
+            if start in used:
+                continue
+            waiting = open_rows[wanted[open_rows] == found]
+            waiting = waiting[chosen[waiting] < 0]
+            if len(waiting):
+                chosen[waiting[0]] = start
+                used.add(start)
+    return chosen, int((chosen < 0).sum())
+
+
+def flank_background(
+    genome: Genome, positives: Windows, width: int, flank: int, sets: list[Regions]
+) -> Windows:
+    """The windows ``flank`` bp upstream and downstream of each positive, where usable."""
+    chromosomes = np.concatenate([positives.chromosomes, positives.chromosomes])
+    starts = np.concatenate([positives.starts - flank, positives.starts + flank])
+    strands = np.concatenate([positives.strands, positives.strands])
+    keep = np.zeros(len(starts), dtype=bool)
+    for chromosome in np.unique(chromosomes):
+        rows = np.flatnonzero(chromosomes == chromosome)
+        inside = (starts[rows] >= 0) & (starts[rows] + width <= genome.sizes[chromosome])
+        keep[rows] = inside & ~overlaps_any(chromosome, starts[rows], width, sets)
+    candidates = Windows(chromosomes, starts, strands, np.full(len(starts), BACKGROUND, object)).take(
+        np.flatnonzero(keep)
+    )
+    tokens = window_tokens(genome, candidates.chromosomes, candidates.starts, width)
+    candidates = candidates.take(np.flatnonzero(usable_background(tokens)))
+    frame = pd.DataFrame({"c": candidates.chromosomes, "s": candidates.starts})
+    return candidates.take(np.flatnonzero(~frame.duplicated().to_numpy()))
+
+
+def oriented_tokens(genome: Genome, windows: Windows, width: int) -> np.ndarray:
+    """Window tokens read on each window's strand (``-``: the reverse complement)."""
+    tokens = window_tokens(genome, windows.chromosomes, windows.starts, width)
+    minus = windows.strands == "-"
+    tokens[minus] = complement_table(DNA)[tokens[minus, ::-1]]
+    return tokens
+
+
+def overlap_groups(windows: Windows, width: int) -> np.ndarray:
+    """A group name per window: windows that overlap, directly or through others, share one."""
+    order = np.lexsort((windows.starts, windows.chromosomes.astype(str)))
+    groups = np.empty(len(windows), dtype=object)
+    chromosome, reach, number = None, None, -1
+    for row in order.tolist():
+        start = int(windows.starts[row])
+        if windows.chromosomes[row] != chromosome or start >= reach:
+            chromosome, number = windows.chromosomes[row], number + 1
+            reach = start + width
+        reach = max(reach, start + width)
+        groups[row] = f"{chromosome}:{number}"
+    return groups
+
+
+def window_ids(windows: Windows, width: int) -> np.ndarray:
+    """``chrom:start-end(strand)`` of each window (0-based start, exclusive end, as in BED)."""
+    return np.array(
+        [
+            f"{c}:{s}-{s + width}({t})"
+            for c, s, t in zip(
+                windows.chromosomes.tolist(), windows.starts.tolist(), windows.strands.tolist()
+            )
+        ],
+        dtype=object,
+    )
+
+
+def label_windows(
+    windows: Windows, width: int, sets: dict[str, Regions], task: str
+) -> tuple[Windows, pd.DataFrame, int]:
+    """Label columns of the windows for ``task``; windows of two sets at once are dropped (counted).
+
+    multilabel, and binary with one set against background: a 0/1 column per set, whether a region
+    of that set covers the window's centre (the same window from two sets is kept once), so the
+    positive class of a binary task is always ``1``, the set; multiclass, and binary with two sets:
+    one column ``label`` holding the window's set (or ``background``), after dropping windows whose
+    centre a region of another set also covers.
+    """
+    covered = {name: covered_centres(windows, width, regions) for name, regions in sets.items()}
+    if task == "multilabel" or (task == "binary" and len(sets) == 1):
+        keys = pd.DataFrame({"c": windows.chromosomes, "s": windows.starts, "t": windows.strands})
+        keep = np.flatnonzero(~keys.duplicated().to_numpy())
+        labels = pd.DataFrame({name: np.where(hit[keep], "1", "0") for name, hit in covered.items()})
+        return windows.take(keep), labels, 0
+    hits = np.sum([covered[name] for name in sets], axis=0)
+    own = np.array([covered[o][i] if o in covered else False for i, o in enumerate(windows.origins.tolist())])
+    ambiguous = hits - own > 0
+    keep = np.flatnonzero(~ambiguous)
+    labels = pd.DataFrame({"label": windows.origins[keep].astype(str)})
+    return windows.take(keep), labels, int(ambiguous.sum())
+
+
+def ingest_intervals(
+    *,
+    genome: PathLike,
+    regions: dict[str, PathLike],
+    outputs: dict[str, PathLike],
+    task: str,
+    window: int,
+    centre: str = "summit",
+    negatives: dict | None = None,
+    kmer_k: int = 4,
+) -> None:
+    """Genome + region sets → the sequence contract (ids.tsv, tokens, lengths, k-mers, meta.json)."""
+    negatives = {
+        "method": "none",
+        "per_positive": 1,
+        "flank": 1000,
+        "gc_bins": 20,
+        "seed": 0,
+        **(negatives or {}),
+    }
+    reference = Genome(genome)
+    sets = {name: read_regions(path, reference.sizes, genome) for name, path in regions.items()}
+    positives = Windows.concat(
+        [region_windows(found, name, window, centre == "summit") for name, found in sets.items()]
+    )
+    positive_tokens = oriented_tokens(reference, positives, window)
+    background, unmatched = _background(reference, positives, positive_tokens, window, sets, negatives)
+    windows, labels, ambiguous = label_windows(Windows.concat([positives, background]), window, sets, task)
+    order = np.lexsort((windows.strands.astype(str), windows.starts, windows.chromosomes.astype(str)))
+    windows, labels = windows.take(order), labels.iloc[order].reset_index(drop=True)
+    if ambiguous:
+        log.warning("%d windows lie in regions of two sets and were left out", ambiguous)
+    tokens = oriented_tokens(reference, windows, window)
+    index = _window_table(windows, labels, tokens, window)
+    _check_classes(index, labels, task, regions)
+    meta = _interval_meta(task, list(labels.columns), index, window, kmer_k, genome, regions, negatives)
+    meta["intervals"].update({"ambiguous_dropped": ambiguous, "gc_unmatched": unmatched})
+    with all_or_nothing(*outputs.values()):
+        save_table(outputs["ids"], index)
+        save_array(outputs["tokens"], tokens)
+        save_array(outputs["lengths"], (tokens != PAD).sum(axis=1).astype(np.int32))
+        save_sparse(outputs["kmers"], encode.kmer_counts(tokens, kmer_k, DNA.size))
+        save_json(outputs["meta"], meta)
+
+
+def _background(
+    reference: Genome,
+    positives: Windows,
+    positive_tokens: np.ndarray,
+    window: int,
+    sets: dict[str, Regions],
+    negatives: dict,
+) -> tuple[Windows, int]:
+    """The background windows of the configured method (none: an empty table) and the unmatched count."""
+    method = negatives["method"]
+    if method == "gc_matched":
+        rng = np.random.default_rng(negatives["seed"])
+        return gc_matched_background(
+            reference,
+            positives,
+            gc_fraction(positive_tokens),
+            window,
+            list(sets.values()),
+            negatives["per_positive"],
+            negatives["gc_bins"],
+            rng,
+        )
+    if method == "flanks":
+        return flank_background(reference, positives, window, negatives["flank"], list(sets.values())), 0
+    return positives.take(np.array([], dtype=np.int64)), 0
+
+
+def _window_table(windows: Windows, labels: pd.DataFrame, tokens: np.ndarray, width: int) -> pd.DataFrame:
+    """ids.tsv of an interval dataset, in window order: id, labels, group, coordinates, origin, GC, length."""
+    index = pd.DataFrame({"id": window_ids(windows, width)})
+    for column in labels.columns:
+        index[column] = labels[column].to_numpy()
+    index["group"] = overlap_groups(windows, width)
+    index["chromosome"] = windows.chromosomes
+    index["start"] = windows.starts
+    index["end"] = windows.starts + width
+    index["strand"] = windows.strands
+    index["origin"] = windows.origins
+    index["gc"] = np.round(gc_fraction(tokens), 4)
+    index["length"] = (tokens != PAD).sum(axis=1)
+    return index
+
+
+def _check_classes(
+    index: pd.DataFrame, labels: pd.DataFrame, task: str, regions: dict[str, PathLike]
+) -> None:
+    """Refuse a task its windows cannot train: one class, or not two classes for a binary task."""
+    files = ", ".join(str(path) for path in regions.values())
+    if task == "multilabel":
+        for column in labels.columns:
+            if index[column].nunique() < 2:
+                raise InputError(
+                    f"{files}: every window has the same label {index[column].iat[0]!r} for set {column!r}"
+                )
+        return
+    if "label" not in index:  # binary: one set against background
+        column = labels.columns[0]
+        if index[column].nunique() < 2:
+            raise InputError(f"{files}: binary task on one region set needs background windows (negatives)")
+        return
+    found = sorted(index["label"].unique())
+    if len(found) < 2:
+        raise InputError(
+            f"{files}: every window is {found[0]!r}; add a region set or background windows (negatives)"
+        )
+    if task == "binary" and len(found) != 2:
+        raise InputError(
+            f"{files}: a binary task needs exactly two classes, the windows have {', '.join(found)}"
+        )
+
+
+def _interval_meta(
+    task: str,
+    label_columns: list[str],
+    index: pd.DataFrame,
+    window: int,
+    kmer_k: int,
+    genome: PathLike,
+    regions: dict[str, PathLike],
+    negatives: dict,
+) -> dict:
+    """meta.json of an interval dataset: the sequence contract and where its windows came from."""
+    gc = index.groupby(index["origin"] == BACKGROUND)["gc"].describe()[["count", "mean", "50%"]]
+    return {
+        "kind": "sequences",
+        "task": task,
+        "alphabet": DNA.name,
+        "vocabulary": DNA.vocabulary(True),
+        "pad_token": PAD,
+        "length": {"mode": "fixed", "size": window, "pad": "right", "trim": "right", "width": window},
+        "label_columns": label_columns,
+        "classes": {column: sorted(index[column].unique()) for column in label_columns},
+        "kmer": {"k": kmer_k, "letters": DNA.letters},
+        "position_classes": None,
+        "intervals": {
+            "genome": str(genome),
+            "regions": {name: str(path) for name, path in regions.items()},
+            "window": window,
+            "negatives": negatives,
+            "windows": len(index),
+            "gc": {
+                ("background" if is_background else "regions"): {
+                    "n": int(row["count"]),
+                    "mean": round(float(row["mean"]), 4),
+                    "median": round(float(row["50%"]), 4),
+                }
+                for is_background, row in gc.iterrows()
+            },
+        },
+    }
