@@ -34,6 +34,7 @@ rule all:
         layout.generative_targets(),
         layout.bundle_targets(),
         layout.apply_targets(),
+        layout.variant_targets(),
         layout.interpret_targets(),
         layout.report(),
 

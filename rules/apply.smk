@@ -59,3 +59,27 @@ rule apply:
         settings=lambda wildcards: config["apply"][wildcards.name],
     script:
         "../scripts/apply.py"
+
+
+rule score_variants:
+    input:
+        unpack(lambda wildcards: layout.variant_inputs(wildcards.dataset)),
+    output:
+        **layout.variants(),
+    log:
+        layout.log("variants"),
+    benchmark:
+        layout.bench("variants")
+    wildcard_constraints:
+        dataset=layout.variant_pattern(),
+    conda:
+        "../envs/train.yaml"
+    threads: resource("variants", "threads")
+    resources:
+        mem_mb=resource("variants", "mem_mb"),
+        runtime=resource("variants", "runtime"),
+    params:
+        bundles=lambda wildcards: layout.variant_bundles(wildcards.dataset),
+        settings=lambda wildcards: dataset_config(wildcards)["intervals"]["variants"],
+    script:
+        "../scripts/score_variants.py"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from biodl.workflow.config import resolve_config
+from biodl.workflow.config import resolve_config, sequences_of_intervals
 from snakemake.utils import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +87,10 @@ def test_resolving_fills_the_defaults_snakemake_fills(path: Path) -> None:
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     by_snakemake = copy.deepcopy(config)
     validate(by_snakemake, str(SCHEMA_PATH))
+    for name, dataset in by_snakemake["datasets"].items():  # an interval dataset becomes a sequence one
+        if dataset["kind"] == "intervals":
+            by_snakemake["datasets"][name] = sequences_of_intervals(dataset)
+            validate(by_snakemake, str(SCHEMA_PATH))
     assert resolve_config(copy.deepcopy(config)) == by_snakemake
 
 

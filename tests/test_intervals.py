@@ -188,13 +188,15 @@ def test_narrowpeak_summits_centre_the_windows(tmp_path, genome_files):
     assert regions.centres(use_summit=False).tolist() == [1200, 3050]
 
 
-def planted_genome(rng: np.random.Generator) -> tuple[dict[str, str], list[tuple]]:
-    """A genome with MOTIF planted at 60 sites per chromosome; the sites as BED rows."""
-    genome, rows = random_genome(rng, {"chr1": 60000, "chr2": 50000, "chr3": 40000}), []
+def planted_genome(
+    rng: np.random.Generator, sizes: dict[str, int] | None = None, sites: int = 60
+) -> tuple[dict[str, str], list[tuple]]:
+    """A genome with MOTIF planted at ``sites`` places per chromosome; the sites as BED rows."""
+    genome, rows = random_genome(rng, sizes or {"chr1": 60000, "chr2": 50000, "chr3": 40000}), []
     for name in list(genome):
         text = list(genome[name])
-        sites = np.sort(rng.choice(np.arange(300, len(text) - 300, 500), size=60, replace=False))
-        for site in sites.tolist():
+        starts = np.sort(rng.choice(np.arange(300, len(text) - 300, 500), size=sites, replace=False))
+        for site in starts.tolist():
             text[site : site + len(MOTIF)] = MOTIF
             rows.append((name, site - 20, site + 27))
         genome[name] = "".join(text)

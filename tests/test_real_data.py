@@ -3,6 +3,7 @@ plans, and the splice-junction set runs end to end well above chance."""
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import shutil
@@ -20,6 +21,7 @@ from conftest import ROOT
 from test_workflow import copy_workflow, digests, snakemake
 
 REAL = ROOT / "resources/real"
+GENOME_FOLDER = "tfbs_genome"  # made by resources/vendor_genome.py from the janggu wheel
 SOURCES = ROOT.parent / "shared/real-data"
 CONFIGS = sorted((ROOT / "config/real").glob("*.yaml"))
 
@@ -38,8 +40,40 @@ def vendor_module():
 @pytest.mark.skipif(not SOURCES.is_dir(), reason="the published source files are not beside the project")
 def test_vendored_files_are_what_the_script_makes_of_the_sources(tmp_path):
     vendor_module().vendor_all(SOURCES, tmp_path)
-    vendored = {name: digest for name, digest in digests(REAL).items() if name != "README.md"}
+    vendored = {
+        name: digest
+        for name, digest in digests(REAL).items()
+        if name != "README.md" and not name.startswith(f"{GENOME_FOLDER}/")
+    }
     assert digests(tmp_path) == vendored
+
+
+def test_the_pseudo_genome_holds_every_peak_of_the_tfbs_set_where_its_bed_files_say():
+    """The genome-anchored Oct4/MafK files (resources/vendor_genome.py) against the tfbs set that the
+    same package's peak files gave: each BED region's name is a tfbs id, its factor that id's label,
+    and the genome's bases there that id's sequence."""
+    from Bio import SeqIO
+    from biodl.io.genome import Genome
+
+    genome = Genome(REAL / GENOME_FOLDER / "genome.fa.gz")
+    labels = pd.read_csv(REAL / "tfbs/tfbs.labels.tsv", sep="\t").set_index("id")
+    with gzip.open(REAL / "tfbs/tfbs.fa.gz", "rt") as handle:
+        sequences = {record.id: str(record.seq) for record in SeqIO.parse(handle, "fasta")}
+    record = json.loads((REAL / GENOME_FOLDER / "conversion.json").read_text())
+    seen = 0
+    for factor in ("Oct4", "MafK"):
+        bed = pd.read_csv(
+            REAL / GENOME_FOLDER / f"{factor}.bed",
+            sep="\t",
+            header=None,
+            names=["c", "s", "e", "id", "score", "strand"],
+        )
+        assert bed.groupby("c").size().to_dict() == record["peaks"][factor]
+        assert (labels.loc[bed["id"], "label"] == factor).all()
+        for row in bed.itertuples():
+            assert genome.slice(row.c, row.s, row.e) == sequences[row.id].upper()
+        seen += len(bed)
+    assert seen == len(labels) == sum(record["chromosomes"].values()) // 200
 
 
 def test_conversion_records_match_the_vendored_files():

@@ -90,7 +90,11 @@ def sequences_of_intervals(dataset: dict) -> dict:
         "label_columns": sets if one_column_per_set else ["label"],
         "kmers": dataset["kmers"],
         "split": dataset["split"],
-        "intervals": {key: dataset[key] for key in ("genome", "regions", "window", "centre", "negatives")},
+        "intervals": {
+            key: dataset[key]
+            for key in ("genome", "regions", "window", "centre", "negatives", "variants")
+            if key in dataset
+        },
     }
 
 
@@ -105,6 +109,8 @@ def check_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source: 
         problem = dataset_problem(dataset)
         if problem:
             raise InputError(f"{source}: datasets.{name}: {problem}")
+        if "variants" in dataset.get("intervals", {}) and not config["bundles"]:
+            raise InputError(f"{source}: datasets.{name}.variants: scoring variants needs bundles: true")
     for name, model in config["models"].items():
         origin = config["models"].get(model.get("tuned_from", name), {})
         if "tuned_from" in model and "search" not in origin:

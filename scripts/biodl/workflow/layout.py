@@ -406,6 +406,45 @@ class Layout:
             inputs["labels"] = entry["labels"]
         return inputs
 
+    def variant_datasets(self) -> list[str]:
+        """Interval datasets with a VCF to score."""
+        return [
+            name
+            for name, settings in self.config["datasets"].items()
+            if "variants" in settings.get("intervals", {})
+        ]
+
+    def variant_pattern(self) -> str:
+        """Wildcard regex matching exactly the datasets with a VCF to score."""
+        return exact_names(self.variant_datasets())
+
+    def variants(self, dataset: str = "{dataset}") -> dict[str, str]:
+        """The variant effects of a dataset's models and their summary."""
+        folder = f"{self.results}/{dataset}/variants"
+        return {"effects": f"{folder}/effects.tsv", "summary": f"{folder}/summary.json"}
+
+    def variant_bundles(self, dataset: str) -> dict[str, list[str]]:
+        """Every bundled run of ``dataset``, as bundle folders by model (its seeds and units)."""
+        found: dict[str, list[str]] = {}
+        for run_dataset, model, unit, seed in self.bundled_runs():
+            if run_dataset == dataset:
+                found.setdefault(model, []).append(f"{self.run_folder(dataset, model, unit, seed)}/bundle")
+        return found
+
+    def variant_inputs(self, dataset: str) -> dict[str, str]:
+        """The VCF, the genome and the bundle files the variant job of ``dataset`` reads."""
+        intervals = self.config["datasets"][dataset]["intervals"]
+        inputs = {"vcf": intervals["variants"]["vcf"], "genome": intervals["genome"]}
+        runs = [run for run in self.bundled_runs() if run[0] == dataset]
+        for index, run in enumerate(runs):
+            files = self.bundle(*run)
+            inputs.update({f"{role}{index}": files[role] for role in ("model", "bundle")})
+        return inputs
+
+    def variant_targets(self) -> list[str]:
+        """The variant effects of every dataset with a VCF."""
+        return [path for name in self.variant_datasets() for path in self.variants(name).values()]
+
     def apply_targets(self) -> list[str]:
         """The predictions of every ``apply`` entry."""
         return [self.apply_output(name) for name in self.config["apply"]]
