@@ -180,6 +180,9 @@ def report_inputs(wildcards):
         kind = config["datasets"][dataset]["kind"]
         files[f"data|{dataset}"] = layout.ingest(kind, dataset)["meta"]
         files[f"split|{dataset}"] = layout.split(dataset)["report"]
+        if dataset in layout.variant_datasets():
+            for name, path in layout.variants(dataset).items():
+                files[f"variants|{dataset}|{name}"] = path
         for name, path in layout.figures(dataset).items():
             files[f"figure|{dataset}|{name}"] = path
         for name, unit, seed in layout.evaluated_runs(dataset):

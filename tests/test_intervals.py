@@ -121,10 +121,17 @@ def test_window_tokens_match_pyfaidx_for_random_windows(genome_files):
     rng = np.random.default_rng(3)
     chromosomes = np.array(rng.choice(list(SIZES), size=300), dtype=object)
     starts = np.array([rng.integers(-50, SIZES[c]) for c in chromosomes])
-    tokens = window_tokens(reference, chromosomes, starts, 64)
+    tokens = window_tokens(reference, chromosomes, starts, 64)  # whole chromosomes read
     for chromosome, start, row in zip(chromosomes, starts, tokens):
         inside = reference.slice(chromosome, max(start, 0), min(start + 64, SIZES[chromosome]))
         assert decode(row, DNA) == inside
+    # few windows on a chromosome: read window by window, the ends padded as when read whole
+    few_chromosomes = np.array(["chr3", "chr3", "chr3"], dtype=object)
+    few_starts = np.array([-20, 3980, 100])
+    assert np.array_equal(
+        window_tokens(reference, few_chromosomes, few_starts, 64),
+        window_tokens(reference, np.repeat(few_chromosomes, 100), np.repeat(few_starts, 100), 64)[::100],
+    )
 
 
 def test_bgzf_genome_is_read_and_plain_gzip_is_refused_with_one_line(tmp_path, genome_files):

@@ -166,6 +166,9 @@ def test_variants_that_destroy_a_planted_motif_score_large_negative_effects_and_
     assert (inside.ism_site < -1).all()  # the variant's base matters where the model reads the motif
     assert (inside.ism_peak_offset.abs() <= len(MOTIF)).all()
     assert set(effects.model) == {"cnn", "onehot_logistic"}
+    report = (workdir / "results/report.html").read_text(encoding="utf-8")
+    assert "<h3>Genome windows</h3>" in report and "<h3>Variant effects</h3>" in report
+    assert "genome windows overlapping another partition&#x27;s" in report
     split = pd.read_csv(folder / "split/split.tsv", sep="\t").merge(
         pd.read_csv(folder / "ingest/ids.tsv", sep="\t"), on="id"
     )

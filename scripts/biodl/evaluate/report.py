@@ -226,6 +226,7 @@ AUDIT_COLUMNS = (
         "highest test–train correlation (test samples ≥ threshold)",
         lambda m: "–" if m["max"] is None else f"{m['max']:.3g} ({m['at_or_above_threshold']})",
     ),
+    ("overlapping_windows", "genome windows overlapping another partition's", lambda m: str(m["count"])),
     (
         "time_overlap",
         "time points between train and held-out (needed)",
@@ -252,6 +253,70 @@ def audit_summary(audit: dict | None) -> dict | None:
         "flagged": sum(bool(found["findings"]) for found in units.values()),
         "units": len(units),
         "table": Table(["unit", *(title for _, title, _ in shown)], rows),
+    }
+
+
+def genome_summary(meta: dict) -> dict | None:
+    """Where an interval dataset's windows come from, and whether its background matches the regions'
+    GC content; None for other datasets."""
+    intervals = meta.get("intervals")
+    if not intervals:
+        return None
+    negatives = intervals["negatives"]
+    method = {
+        "none": "no background windows (the region sets are the classes)",
+        "gc_matched": f"background: {negatives['per_positive']} random window(s) per region window, from "
+        f"the same chromosome and GC bin (of {negatives['gc_bins']})",
+        "flanks": f"background: the windows {negatives['flank']} bp either side of each region window",
+    }[negatives["method"]]
+    notes = [
+        f"{intervals['windows']} windows of {intervals['window']} bp from {intervals['genome']}",
+        method,
+    ]
+    if intervals.get("gc_unmatched"):
+        notes.append(f"{intervals['gc_unmatched']} region windows found no background window in their GC bin")
+    if intervals.get("ambiguous_dropped"):
+        notes.append(f"{intervals['ambiguous_dropped']} windows lying in regions of two sets were left out")
+    titles = {"regions": "region sets (" + ", ".join(intervals["regions"]) + ")", "background": "background"}
+    rows = [
+        ("", [titles[name], str(found["n"]), number(found["mean"]), number(found["median"])])
+        for name, found in sorted(intervals["gc"].items(), key=lambda item: item[0] != "regions")
+    ]
+    return {"notes": notes, "table": Table(["windows", "n", "mean GC", "median GC"], rows)}
+
+
+VARIANT_ROWS = 25  # variants shown in the report, those with the largest effect first
+
+
+def variant_summary(effects_path: Path, summary_path: Path) -> dict:
+    """Variant effects of an interval dataset: per variant (and output), each model's effect with its
+    spread across seeds; the variants with the largest effect on any model first."""
+    effects = pd.read_csv(effects_path, sep="\t", keep_default_na=False, na_values=[""])
+    summary = json.loads(FilePath(summary_path).read_text(encoding="utf-8"))
+    keys = ["variant", "chromosome", "position", "ref", "alt", "output"]
+    models = list(dict.fromkeys(effects["model"]))
+    wide = effects.pivot_table(index=keys, columns="model", values="effect", sort=False)
+    spread = effects.pivot_table(index=keys, columns="model", values="effect_sd", sort=False, dropna=False)
+    order = wide.abs().max(axis=1).sort_values(ascending=False, kind="stable").index[:VARIANT_ROWS]
+    rows = []
+    for key in order:
+        cells = [str(key[0]), f"{key[1]}:{key[2]}", f"{key[3]}>{key[4]}", str(key[5])]
+        for model in models:
+            value, sd = wide.at[key, model], spread.reindex(columns=models).at[key, model]
+            cells.append(number(value) + ("" if pd.isna(sd) else f" ± {number(sd)}"))
+        rows.append(("", cells))
+    skipped = summary["skipped"]
+    note = (
+        f"{summary['scored']} of {summary['records']} variants of {summary['vcf']} scored in "
+        f"{summary['window']} bp windows; left out: {skipped.get('ref_mismatch', 0)} whose REF differs from "
+        f"the genome, {skipped['near_chromosome_end']} too near a chromosome end"
+        + ("; scores averaged over both strands" if summary["reverse_complement"] else "")
+    )
+    return {
+        "note": note,
+        "table": Table(["variant", "position", "change", "output", *models], rows, name_columns=4),
+        "shown": len(rows),
+        "total": len(wide),
     }
 
 
@@ -445,7 +510,10 @@ def dataset_section(
     summary, paired = groups["summary"][dataset], groups["paired"][dataset]
     split = groups["split"].get(dataset, {})
     shown = groups["figure"].get(dataset, {})
+    variants = groups["variants"].get(dataset)
     return {
+        "genome": genome_summary(groups["data"].get(dataset, {})),
+        "variants": variant_summary(variants["effects"], variants["summary"]) if variants else None,
         "name": dataset,
         "task": task,
         "metric": metric,
@@ -819,7 +887,17 @@ def validation_losses(files: dict, dataset: str, unit: str) -> dict[str, list[fl
 def group_files(files: dict[str, Path]) -> dict[str, dict]:
     """Split the report's inputs by kind: summary, paired, figure, generative, generative_figure, run,
     data (ingest meta.json) and split (split report.json)."""
-    kinds = ("summary", "paired", "figure", "generative", "generative_figure", "run", "data", "split")
+    kinds = (
+        "summary",
+        "paired",
+        "figure",
+        "generative",
+        "generative_figure",
+        "run",
+        "data",
+        "split",
+        "variants",
+    )
     groups: dict[str, dict] = {kind: {} for kind in kinds}
     for key, path in sorted(files.items()):
         kind, dataset, *rest = key.split("|")
@@ -837,7 +915,7 @@ def group_files(files: dict[str, Path]) -> dict[str, dict]:
             groups[kind][dataset] = pd.read_csv(path, sep="\t")
         elif kind in ("data", "split"):
             groups[kind][dataset] = json.loads(FilePath(path).read_text(encoding="utf-8"))
-        elif kind in ("figure", "generative_figure"):
+        elif kind in ("figure", "generative_figure", "variants"):
             groups[kind].setdefault(dataset, {})[rest[0]] = path
     groups["run"] = run_inputs(files, "run")
     return groups

@@ -21,6 +21,9 @@ PathLike = str | os.PathLike
 # token; soft-masked (lower-case) bases are read as their upper-case letters
 GENOME_TOKENS = lookup_table(DNA, allow_ambiguous=True)
 STRANDS = ("+", "-", ".")
+# a chromosome is read whole when its windows span more than a quarter of it (measured:
+# benchmarks/interval_windows.py, docs/benchmarks.md); otherwise window by window
+WHOLE_CHROMOSOME_SHARE = 4
 NARROWPEAK_COLUMNS = 10
 
 
@@ -52,17 +55,22 @@ class Genome:
     def tokens(self, chromosome: str) -> np.ndarray:
         """The whole chromosome as ``uint8`` tokens (A C G T = 1…4, ambiguity codes 5)."""
         if self._cached is None or self._cached[0] != chromosome:
-            letters = self._fasta[chromosome][:]
-            tokens = GENOME_TOKENS[np.frombuffer(letters.encode("ascii", "replace"), dtype=np.uint8)]
-            bad = np.flatnonzero((tokens == INVALID) | (tokens == WHITESPACE))
-            if len(bad):
-                position = int(bad[0])
-                raise InputError(
-                    f"{self.path}: chromosome {chromosome!r} position {position + 1}: "
-                    f"{letters[position]!r} is not a nucleotide code"
-                )
-            self._cached = (chromosome, tokens)
+            self._cached = (chromosome, self.slice_tokens(chromosome, 0, self.sizes[chromosome]))
         return self._cached[1]
+
+    def slice_tokens(self, chromosome: str, start: int, end: int) -> np.ndarray:
+        """Tokens of ``[start, end)`` (inside the chromosome); a letter that is no nucleotide code is
+        an error naming its position."""
+        letters = self._fasta[chromosome][start:end]
+        tokens = GENOME_TOKENS[np.frombuffer(letters.encode("ascii", "replace"), dtype=np.uint8)]
+        bad = np.flatnonzero((tokens == INVALID) | (tokens == WHITESPACE))
+        if len(bad):
+            position = int(bad[0])
+            raise InputError(
+                f"{self.path}: chromosome {chromosome!r} position {start + position + 1}: "
+                f"{letters[position]!r} is not a nucleotide code"
+            )
+        return tokens
 
     def slice(self, chromosome: str, start: int, end: int) -> str:
         """The letters of ``[start, end)`` on the forward strand, upper case (pyfaidx)."""
@@ -191,13 +199,22 @@ def _check_sorted(rows: list[tuple[str, int, int, int, str, int]], path: Path) -
 def window_tokens(genome: Genome, chromosomes: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Tokens of the windows ``[start, start + width)``, forward strand, N × width ``uint8``.
 
-    Each chromosome is read once and its windows are gathered in one indexing step. Positions
-    before the chromosome's start or past its end are padding (token 0): a window is never
-    shifted or dropped to fit.
+    A chromosome whose windows cover a good part of it is read once and its windows are gathered in
+    one indexing step; one with few windows is read window by window (reading all of it would cost
+    more). Positions before the chromosome's start or past its end are padding (token 0): a window
+    is never shifted or dropped to fit.
     """
     out = np.full((len(starts), width), PAD, dtype=np.uint8)
     for chromosome in dict.fromkeys(chromosomes.tolist()):
         rows = np.flatnonzero(chromosomes == chromosome)
+        size = genome.sizes[chromosome]
+        if len(rows) * width * WHOLE_CHROMOSOME_SHARE < size:
+            for row in rows.tolist():
+                start = int(starts[row])
+                low, high = max(start, 0), min(start + width, size)
+                if low < high:
+                    out[row, low - start : high - start] = genome.slice_tokens(chromosome, low, high)
+            continue
         padded = np.pad(genome.tokens(chromosome), width, constant_values=PAD)
         views = np.lib.stride_tricks.sliding_window_view(padded, width)  # row i: [i - width, i)
         out[rows] = views[np.clip(starts[rows] + width, 0, len(views) - 1)]
