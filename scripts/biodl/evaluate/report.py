@@ -308,7 +308,7 @@ def variant_summary(effects_path: Path, summary_path: Path) -> dict:
     skipped = summary["skipped"]
     note = (
         f"{summary['scored']} of {summary['records']} variants of {summary['vcf']} scored in "
-        f"{summary['window']} bp windows; left out: {skipped.get('ref_mismatch', 0)} whose REF differs from "
+        f"{summary['window']} bp windows; left out: {skipped['ref_mismatch']} whose REF differs from "
         f"the genome, {skipped['near_chromosome_end']} too near a chromosome end"
         + ("; scores averaged over both strands" if summary["reverse_complement"] else "")
     )
