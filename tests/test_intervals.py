@@ -438,3 +438,23 @@ def test_an_interval_dataset_resolves_to_dna_windows_of_its_width():
     }
     with pytest.raises(InputError, match=r"split\.chromosomes applies to datasets of kind 'intervals' only"):
         check_config(plain)
+
+
+@pytest.mark.parametrize(
+    ("alphabet", "task", "message"),
+    [
+        ("protein", "binary", "augment.reverse_complement needs a DNA or RNA alphabet"),
+        ("dna", "per_position", "augment changes whole sequences: it does not apply to task 'per_position'"),
+    ],
+)
+def test_augmentation_is_refused_where_it_cannot_apply(alphabet, task, message):
+    from biodl.workflow.config import check_config
+
+    dataset = {"kind": "sequences", "task": task, "alphabet": alphabet, "fasta": "x.fa", "labels": "x.tsv"}
+    dataset.update(
+        augment={"reverse_complement": True}, position_classes="HEC" if task == "per_position" else None
+    )
+    config = {"results": "r", "models": {}, "baselines": {}, "datasets": {"d": dataset}}
+    with pytest.raises(InputError) as error:
+        check_config(config)
+    assert str(error.value) == f"config: datasets.d: {message}"

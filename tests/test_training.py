@@ -468,3 +468,54 @@ def test_the_jax_backend_trains_above_chance_and_repeats_bit_for_bit(tmp_path):
         assert found[family]["backend"] == "jax" and found[family]["same"], found
         assert found[family]["auc"] > 0.8, found
     assert found["vae"]["knn"] > 0.8, found  # three classes: chance is 1/3
+
+
+def test_augmentation_changes_training_batches_only_and_repeats_with_the_seed(tmp_path):
+    from biodl.alphabets import DNA, complement_table
+    from biodl.train.batches import Augmentation, Batches
+
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(1, 5, size=(400, 12)).astype(np.uint8)
+    changed = Augmentation("dna", reverse_complement=True, shift=3).apply(tokens, np.random.default_rng(5))
+    complement = complement_table(DNA)
+    for row, new in zip(tokens, changed):  # each row: itself or its reverse complement, shifted by -3..3
+        candidates = [row, complement[row[::-1]]]
+        matches = [
+            move
+            for candidate in candidates
+            for move in range(-3, 4)
+            if np.array_equal(new, np.roll(candidate, move) * _kept(move, len(row)))
+        ]
+        assert matches, (row, new)
+    unchanged = np.mean([np.array_equal(r, n) for r, n in zip(tokens, changed)])
+    assert 0.02 < unchanged < 0.15  # kept as it is: forward strand (1/2) and no shift (1/7)
+    data = load(motif_dataset(tmp_path / "data", n=200))
+    augment = Augmentation("dna", reverse_complement=True, shift=2)
+    plain = Batches(data.partitions["train"], 32, True, seed=1)
+    first, again = (Batches(data.partitions["train"], 32, True, seed=1, augment=augment) for _ in range(2))
+    assert not np.array_equal(plain[0][0], first[0][0])
+    np.testing.assert_array_equal(first[0][0], again[0][0])
+    np.testing.assert_array_equal(plain[0][1], first[0][1])  # targets untouched
+    data.augment = {"alphabet": "dna", "reverse_complement": True, "shift": 2}
+    for name in ("a", "b"):
+        train(
+            data,
+            "cnn",
+            hparams={"filters": 8},
+            training={"epochs": 2},
+            seed=3,
+            threads=1,
+            **run_paths(tmp_path / name),
+        )
+    assert (tmp_path / "a/model.keras").read_bytes() == (tmp_path / "b/model.keras").read_bytes()
+    assert json.loads((tmp_path / "a/run.json").read_text())["augment"] == data.augment
+
+
+def _kept(move: int, length: int) -> np.ndarray:
+    """1 where a row shifted by ``move`` keeps a base, 0 where padding comes in."""
+    mask = np.ones(length, dtype=np.uint8)
+    if move > 0:
+        mask[:move] = 0
+    elif move < 0:
+        mask[move:] = 0
+    return mask

@@ -68,6 +68,7 @@ def trial_run(
     windows: dict | None = None,
     split_by: str = "items",
     compute: dict | None = None,
+    augment: dict | None = None,
 ) -> None:
     """Train trial ``number`` of the search (its parameters from ``files['round']``) on the
     training partition with the search's seed, early stopping and pruning on the validation loss;
@@ -92,6 +93,7 @@ def trial_run(
         return False
 
     data = model_data(files, unit, kind, task, family, trial_training, windows=windows, split_by=split_by)
+    data.augment = augment
     folder = Path(outputs["score"]).parent / "run"
     train(
         without_test(data),

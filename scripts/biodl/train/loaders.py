@@ -46,6 +46,7 @@ class TrainingData:
     task: TaskSpec
     partitions: dict[str, Partition]
     encoding: dict = field(default_factory=dict)
+    augment: dict | None = None  # reverse_complement, shift of training batches (sequences)
 
 
 def _read_index(path: Path) -> pd.DataFrame:

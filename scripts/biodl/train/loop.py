@@ -29,7 +29,7 @@ from biodl.io.outputs import save_json
 from biodl.models import build
 from biodl.models.layers import loss_for
 from biodl.progress import EpochClock
-from biodl.train.batches import Batches
+from biodl.train.batches import Augmentation, Batches
 from biodl.train.checkpoint import (
     Saved,
     assign,
@@ -251,6 +251,14 @@ def _fit(
         raise
 
 
+def augmentation(data: TrainingData) -> Augmentation | None:
+    """The changes of training batches the dataset asks for, or None."""
+    augment = data.augment or {}
+    if not (augment.get("reverse_complement") or augment.get("shift")):
+        return None
+    return Augmentation(augment["alphabet"], augment["reverse_complement"], augment["shift"])
+
+
 def compiled_model(data: TrainingData, family: str, hparams: dict, settings: dict) -> keras.Model:
     """A new model of ``family`` for ``data``, compiled with Adam and the task's loss."""
     try:
@@ -288,7 +296,9 @@ def train(
     device_record = compute_setup(**(compute or {}))
     model_path, history_path, run_path = Path(model_path), Path(history_path), Path(run_path)
     folder = model_path.parent / "checkpoint"
-    run_fingerprint = fingerprint(family, hparams, settings, seed, data.spec.to_dict(), data.task.to_dict())
+    run_fingerprint = fingerprint(
+        family, hparams, {**settings, "augment": data.augment}, seed, data.spec.to_dict(), data.task.to_dict()
+    )
     saved = load_checkpoint(folder, run_fingerprint, settings["epochs"])
     model = compiled_model(data, family, hparams, settings)
     run_state = RunState(folder, saved, run_fingerprint, settings, on_epoch)
@@ -299,7 +309,9 @@ def train(
         for group, variables in state_groups(model).items():
             saved.restore(variables, group)
     if not run_state.state["stopped"]:
-        train_batches = Batches(data.partitions["train"], settings["batch_size"], True, seed, resumed_from)
+        train_batches = Batches(
+            data.partitions["train"], settings["batch_size"], True, seed, resumed_from, augmentation(data)
+        )
         valid_batches = Batches(data.partitions["valid"], settings["batch_size"])
         _fit(model, train_batches, valid_batches, data, settings, resumed_from, run_state)
     restore_best(model, run_state.best)
@@ -317,6 +329,7 @@ def train(
             "input": data.spec.to_dict(),
             "task": data.task.to_dict(),
             "encoding": data.encoding,
+            "augment": data.augment,
             "epochs_run": final["epoch"] + 1,
             "best_epoch": final["best_epoch"] + 1,
             "best_val_loss": final["best"],

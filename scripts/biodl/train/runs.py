@@ -28,9 +28,11 @@ def train_run(
     split_by: str = "items",
     run_config: dict | None = None,
     compute: dict | None = None,
+    augment: dict | None = None,
 ) -> None:
     """Train one model on one split unit with one seed, then predict its test partition; a tuned
-    model (``files['search']``, its search's best.json) trains with the best trial's settings.
+    model (``files['search']``, its search's best.json) trains with the best trial's settings;
+    ``augment`` (alphabet, reverse_complement, shift) changes its training batches.
 
     Writes model.keras (the best epoch), history.tsv, run.json and predictions.tsv; the
     predictions come from the saved model file, as any later reader of it would get them.
@@ -45,6 +47,7 @@ def train_run(
             "search": {key: best[key] for key in ("study", "trial", "value", "params")},
         }
     data = model_data(files, unit, kind, task, family, training, windows=windows, split_by=split_by)
+    data.augment = augment
     train(
         data,
         family,

@@ -95,6 +95,7 @@ def sequences_of_intervals(dataset: dict) -> dict:
             for key in ("genome", "regions", "window", "centre", "negatives", "variants")
             if key in dataset
         },
+        "augment": dataset["augment"],
     }
 
 
@@ -285,6 +286,11 @@ def dataset_problem(dataset: dict) -> str | None:
     problem = intervals_problem(dataset["intervals"], task, split) if "intervals" in dataset else None
     if problem:
         return problem
+    augment = dataset.get("augment") or {}
+    if augment.get("reverse_complement") and dataset["alphabet"] == "protein":
+        return "augment.reverse_complement needs a DNA or RNA alphabet"
+    if (augment.get("reverse_complement") or augment.get("shift")) and task in ("per_position", "generation"):
+        return f"augment changes whole sequences: it does not apply to task {task!r}"
     if split.get("chromosomes") and "intervals" not in dataset:
         return "split.chromosomes applies to datasets of kind 'intervals' only"
     if (

@@ -910,7 +910,16 @@ def training_arguments(config: dict, dataset: str, model: str) -> dict:
             "seeds": config.get("seeds"),
         },
         "compute": compute_arguments(config, model),
+        "augment": augment_arguments(settings),
     }
+
+
+def augment_arguments(settings: dict) -> dict | None:
+    """How a sequence dataset's training batches are changed (with its alphabet), or None."""
+    augment = settings.get("augment")
+    if not augment or not (augment["reverse_complement"] or augment["shift"]):
+        return None
+    return {**augment, "alphabet": settings["alphabet"]}
 
 
 def compute_arguments(config: dict, model: str) -> dict:
