@@ -72,7 +72,10 @@ def sequence_inputs(wildcards):
 def interval_inputs(wildcards):
     settings = dataset_config(wildcards)["intervals"]
     regions = {f"region_{name}": path for name, path in settings["regions"].items()}
-    return {"genome": settings["genome"], **regions}
+    tracks = {
+        f"track_{name}": path for name, path in (settings.get("tracks") or {}).items()
+    }
+    return {"genome": settings["genome"], **regions, **tracks}
 
 
 def expression_inputs(wildcards):

@@ -406,6 +406,14 @@ def interval_config(**dataset) -> dict:
             "datasets.sites: split.chromosomes: 'chr1' is named for both test and valid",
         ),
         ({"window": 4}, "datasets.sites.window: 4 is less than the minimum of 8"),
+        (
+            {"task": "regression"},
+            "datasets.sites: a regression task takes its targets from bigWig tracks (key 'tracks')",
+        ),
+        (
+            {"task": "regression", "tracks": {"s": "s.bw"}, "track_bins": 3},
+            "datasets.sites: track_bins: 3 bins do not divide a window of 100 bp",
+        ),
         ({"negatives": {"method": "shuffle"}}, "datasets.sites.negatives.method: 'shuffle' is not one of"),
     ],
 )
@@ -458,3 +466,66 @@ def test_augmentation_is_refused_where_it_cannot_apply(alphabet, task, message):
     with pytest.raises(InputError) as error:
         check_config(config)
     assert str(error.value) == f"config: datasets.d: {message}"
+
+
+def write_track(path: Path, values: dict[str, np.ndarray]) -> Path:
+    """A bigWig of per-base values (pyBigWig), NaN left without data."""
+    import pyBigWig
+
+    track = pyBigWig.open(str(path), "w")
+    track.addHeader([(name, len(v)) for name, v in values.items()])
+    for name, v in values.items():
+        covered = np.flatnonzero(~np.isnan(v))
+        track.addEntries(name, int(covered[0]), values=v[covered].astype(np.float64), span=1, step=1)
+    track.close()
+    return path
+
+
+def test_bigwig_tracks_give_window_means_and_binned_profiles_on_the_window_strand(tmp_path, genome_files):
+    _, path = genome_files
+    rng = np.random.default_rng(9)
+    signal = {name: rng.random(size) * 10 for name, size in SIZES.items()}
+    signal["chr3"][:500] = np.nan  # no data there: read as 0
+    track = write_track(tmp_path / "signal.bw", signal)
+    bed = write_bed(
+        tmp_path / "r.bed",
+        [("chr1", 1000, 1100, ".", 0, "+"), ("chr2", 2000, 2100, ".", 0, "-"), ("chr3", 0, 60)],
+    )
+    for bins in (None, 4):
+        outputs = outputs_in(tmp_path / f"out{bins}")
+        ingest_intervals(
+            genome=path,
+            regions={"peaks": bed},
+            outputs=outputs,
+            task="regression",
+            window=80,
+            centre="middle",
+            tracks={"signal": track},
+            track_bins=bins,
+        )
+        index = pd.read_csv(outputs["ids"], sep="\t").set_index("id")
+        expected = {
+            "chr1:1010-1090(+)": signal["chr1"][1010:1090],
+            "chr2:2010-2090(-)": signal["chr2"][2010:2090][::-1],
+            "chr3:-10-70(.)": np.concatenate([np.zeros(10), np.nan_to_num(signal["chr3"][0:70])]),
+        }
+        for name, values in expected.items():
+            if bins is None:
+                assert index.loc[name, "signal"] == pytest.approx(values.mean(), abs=1e-5)
+            else:
+                got = [index.loc[name, f"signal.{i}"] for i in range(4)]
+                assert got == pytest.approx(values.reshape(4, 20).mean(axis=1), abs=1e-5)
+        meta = json.loads(outputs["meta"].read_text())
+        assert meta["classes"] == {} and meta["intervals"]["tracks"]["bins"] == bins
+    other = write_track(tmp_path / "other.bw", {"1": np.ones(6000)})
+    with pytest.raises(
+        InputError, match=r"other\.bw: chromosome 'chr1' of the genome is not in the track \(it has 1\)"
+    ):
+        ingest_intervals(
+            genome=path,
+            regions={"peaks": bed},
+            outputs=outputs_in(tmp_path / "bad"),
+            task="regression",
+            window=80,
+            tracks={"signal": other},
+        )

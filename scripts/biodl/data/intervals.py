@@ -28,7 +28,7 @@ import pandas as pd
 from biodl.alphabets import DNA, PAD, complement_table
 from biodl.data import encode
 from biodl.errors import InputError
-from biodl.io.genome import Genome, Regions, read_regions, window_tokens
+from biodl.io.genome import Genome, Regions, read_regions, track_values, window_tokens
 from biodl.io.outputs import all_or_nothing, save_array, save_json, save_sparse, save_table
 
 PathLike = str | os.PathLike
@@ -263,7 +263,7 @@ def label_windows(
     centre a region of another set also covers.
     """
     covered = {name: covered_centres(windows, width, regions) for name, regions in sets.items()}
-    if task == "multilabel" or (task == "binary" and len(sets) == 1):
+    if task in ("multilabel", "regression") or (task == "binary" and len(sets) == 1):
         keys = pd.DataFrame({"c": windows.chromosomes, "s": windows.starts, "t": windows.strands})
         keep = np.flatnonzero(~keys.duplicated().to_numpy())
         labels = pd.DataFrame({name: np.where(hit[keep], "1", "0") for name, hit in covered.items()})
@@ -276,6 +276,34 @@ def label_windows(
     return windows.take(keep), labels, int(ambiguous.sum())
 
 
+TRACK_SUMMARIES = {"mean": np.mean, "sum": np.sum, "max": np.max}
+
+
+def track_targets(
+    tracks: dict[str, PathLike],
+    windows: Windows,
+    width: int,
+    sizes: dict[str, int],
+    summary: str,
+    bins: int | None,
+) -> pd.DataFrame:
+    """Regression targets from bigWig tracks: each track's values over each window (read on the
+    window's strand) summarised by ``summary``, whole or per bin of ``width // bins`` bp (a profile;
+    columns ``<track>.<bin>``, bin 0 at the window's 5' end)."""
+    columns = {}
+    for name, path in tracks.items():
+        values = track_values(path, windows.chromosomes, windows.starts, width, sizes)
+        minus = windows.strands == "-"
+        values[minus] = values[minus, ::-1]
+        if bins is None:
+            columns[name] = TRACK_SUMMARIES[summary](values, axis=1)
+            continue
+        per_bin = values.reshape(len(values), bins, width // bins)
+        for index, binned in enumerate(TRACK_SUMMARIES[summary](per_bin, axis=2).T):
+            columns[f"{name}.{index}"] = binned
+    return pd.DataFrame({name: np.round(values, 6) for name, values in columns.items()})
+
+
 def ingest_intervals(
     *,
     genome: PathLike,
@@ -286,8 +314,12 @@ def ingest_intervals(
     centre: str = "summit",
     negatives: dict | None = None,
     kmer_k: int = 4,
+    tracks: dict[str, PathLike] | None = None,
+    track_summary: str = "mean",
+    track_bins: int | None = None,
 ) -> None:
-    """Genome + region sets → the sequence contract (ids.tsv, tokens, lengths, k-mers, meta.json)."""
+    """Genome + region sets (+ bigWig tracks for regression) → the sequence contract (ids.tsv,
+    tokens, lengths, k-mers, meta.json)."""
     negatives = {
         "method": "none",
         "per_positive": 1,
@@ -306,12 +338,20 @@ def ingest_intervals(
     windows, labels, ambiguous = label_windows(Windows.concat([positives, background]), window, sets, task)
     order = np.lexsort((windows.strands.astype(str), windows.starts, windows.chromosomes.astype(str)))
     windows, labels = windows.take(order), labels.iloc[order].reset_index(drop=True)
+    if task == "regression":
+        labels = track_targets(tracks or {}, windows, window, reference.sizes, track_summary, track_bins)
     if ambiguous:
         log.warning("%d windows lie in regions of two sets and were left out", ambiguous)
     tokens = oriented_tokens(reference, windows, window)
     index = _window_table(windows, labels, tokens, window)
     _check_classes(index, labels, task, regions)
     meta = _interval_meta(task, list(labels.columns), index, window, kmer_k, genome, regions, negatives)
+    if task == "regression":
+        meta["intervals"]["tracks"] = {
+            "files": {name: str(path) for name, path in (tracks or {}).items()},
+            "summary": track_summary,
+            "bins": track_bins,
+        }
     meta["intervals"].update({"ambiguous_dropped": ambiguous, "gc_unmatched": unmatched})
     with all_or_nothing(*outputs.values()):
         save_table(outputs["ids"], index)
@@ -369,6 +409,13 @@ def _check_classes(
 ) -> None:
     """Refuse a task its windows cannot train: one class, or not two classes for a binary task."""
     files = ", ".join(str(path) for path in regions.values())
+    if task == "regression":
+        flat = [column for column in labels.columns if index[column].nunique() < 2]
+        if flat:
+            raise InputError(
+                f"{files}: track target {flat[0]!r} has one value over every window; check the track"
+            )
+        return
     if task == "multilabel":
         for column in labels.columns:
             if index[column].nunique() < 2:
@@ -412,7 +459,9 @@ def _interval_meta(
         "pad_token": PAD,
         "length": {"mode": "fixed", "size": window, "pad": "right", "trim": "right", "width": window},
         "label_columns": label_columns,
-        "classes": {column: sorted(index[column].unique()) for column in label_columns},
+        "classes": {}
+        if task == "regression"
+        else {column: sorted(index[column].unique()) for column in label_columns},
         "kmer": {"k": kmer_k, "letters": DNA.letters},
         "position_classes": None,
         "intervals": {

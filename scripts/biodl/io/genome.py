@@ -219,3 +219,32 @@ def window_tokens(genome: Genome, chromosomes: np.ndarray, starts: np.ndarray, w
         views = np.lib.stride_tricks.sliding_window_view(padded, width)  # row i: [i - width, i)
         out[rows] = views[np.clip(starts[rows] + width, 0, len(views) - 1)]
     return out
+
+
+def track_values(
+    path: PathLike, chromosomes: np.ndarray, starts: np.ndarray, width: int, sizes: dict[str, int]
+) -> np.ndarray:
+    """Per-base values of a bigWig track over each window (pyBigWig), N × width ``float64``: 0 where
+    the track has no data and outside the chromosome. A window's chromosome missing from the track
+    is an error (a naming mismatch such as 'chr1' and '1' is the usual cause)."""
+    import pyBigWig
+
+    try:
+        track = pyBigWig.open(str(path))
+    except (RuntimeError, OSError):
+        track = None
+    if track is None or not track.isBigWig():
+        raise InputError(f"{path}: not a bigWig file")
+    known = track.chroms()
+    out = np.zeros((len(starts), width), dtype=np.float64)
+    for row, (chromosome, start) in enumerate(zip(chromosomes.tolist(), starts.tolist())):
+        if chromosome not in known:
+            raise InputError(
+                f"{path}: chromosome {chromosome!r} of the genome is not in the track "
+                f"(it has {', '.join(list(known)[:5])}{' …' if len(known) > 5 else ''})"
+            )
+        low, high = max(int(start), 0), min(int(start) + width, sizes[chromosome], known[chromosome])
+        if low < high:
+            out[row, low - start : high - start] = track.values(chromosome, low, high, numpy=True)
+    track.close()
+    return np.nan_to_num(out, nan=0.0)

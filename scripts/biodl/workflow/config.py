@@ -75,26 +75,41 @@ def resolve_config(config: dict, schema_path: str | os.PathLike = SCHEMA, source
     return config
 
 
+# the keys of an interval dataset kept under 'intervals' once it is a sequence dataset
+INTERVAL_KEYS = (
+    "genome",
+    "regions",
+    "window",
+    "centre",
+    "negatives",
+    "variants",
+    "tracks",
+    "track_summary",
+    "track_bins",
+)
+
+
 def sequences_of_intervals(dataset: dict) -> dict:
     """A dataset of kind 'intervals' as the sequence dataset it becomes: DNA windows of a fixed width,
     ambiguity codes kept (genomes hold N), its genome and regions under ``intervals``."""
     sets = list(dataset["regions"])
     task = dataset["task"]
     one_column_per_set = task == "multilabel" or (task == "binary" and len(sets) == 1)
+    columns = sets if one_column_per_set else ["label"]
+    if task == "regression":
+        bins = dataset["track_bins"]
+        tracks = list(dataset.get("tracks") or {})
+        columns = tracks if bins is None else [f"{name}.{index}" for name in tracks for index in range(bins)]
     return {
         "kind": "sequences",
         "task": task,
         "alphabet": "dna",
         "allow_ambiguous": True,
         "length": {"mode": "fixed", "size": dataset["window"], "pad": "right", "trim": "right"},
-        "label_columns": sets if one_column_per_set else ["label"],
+        "label_columns": columns,
         "kmers": dataset["kmers"],
         "split": dataset["split"],
-        "intervals": {
-            key: dataset[key]
-            for key in ("genome", "regions", "window", "centre", "negatives", "variants")
-            if key in dataset
-        },
+        "intervals": {key: dataset[key] for key in INTERVAL_KEYS if key in dataset},
         "augment": dataset["augment"],
     }
 
@@ -322,6 +337,13 @@ def intervals_problem(intervals: dict, task: str, split: dict) -> str | None:
     """The first rule an interval dataset breaks that the schema cannot express, or None."""
     sets = len(intervals["regions"])
     background = intervals["negatives"]["method"] != "none"
+    if task == "regression" and not intervals.get("tracks"):
+        return "a regression task takes its targets from bigWig tracks (key 'tracks')"
+    if task != "regression" and intervals.get("tracks"):
+        return f"tracks are the targets of a regression task, not of task {task!r}"
+    bins = intervals.get("track_bins")
+    if bins and intervals["window"] % bins:
+        return f"track_bins: {bins} bins do not divide a window of {intervals['window']} bp"
     if task == "binary" and sets == 1 and not background:
         return "a binary task on one region set needs background windows (negatives.method)"
     if task == "binary" and sets == 2 and background:

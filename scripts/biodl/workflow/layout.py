@@ -811,11 +811,15 @@ def ingest_arguments(settings: dict) -> dict:
     if settings["split"].get("column"):
         common["partition_column"] = settings["split"]["column"]
     if "intervals" in settings:
-        return {
+        intervals = settings["intervals"]
+        arguments = {
             "task": settings["task"],
-            **{key: settings["intervals"][key] for key in ("window", "centre", "negatives")},
+            **{key: intervals[key] for key in ("window", "centre", "negatives")},
             "kmer_k": settings["kmers"].get("k") or 4,
         }
+        if settings["task"] == "regression":
+            arguments.update(track_summary=intervals["track_summary"], track_bins=intervals["track_bins"])
+        return arguments
     if kind == "sequences":
         from biodl.alphabets import get_alphabet
 
