@@ -210,19 +210,24 @@ def planted_genome(
     return genome, rows
 
 
-def test_gc_matched_background_matches_gc_per_chromosome_and_avoids_regions(tmp_path):
-    genome, rows = planted_genome(np.random.default_rng(11))
-    path = write_genome(tmp_path, genome)
-    bed = write_bed(tmp_path / "sites.bed", rows)
-    outputs = outputs_in(tmp_path / "out")
+def ingest_planted(
+    folder: Path, seed: int, negatives: dict, out: str = "out"
+) -> tuple[dict, list[tuple], Path]:
+    """A planted genome's sites (binary task, 100-bp windows) ingested with ``negatives``: the output
+    files, the sites and the BED file."""
+    genome, rows = planted_genome(np.random.default_rng(seed))
+    path = write_genome(folder, genome)
+    bed = write_bed(folder / "sites.bed", rows)
+    outputs = outputs_in(folder / out)
     ingest_intervals(
-        genome=path,
-        regions={"ap1": bed},
-        outputs=outputs,
-        task="binary",
-        window=100,
-        negatives={"method": "gc_matched", "per_positive": 2, "seed": 5},
+        genome=path, regions={"ap1": bed}, outputs=outputs, task="binary", window=100, negatives=negatives
     )
+    return outputs, rows, bed
+
+
+def test_gc_matched_background_matches_gc_per_chromosome_and_avoids_regions(tmp_path):
+    negatives = {"method": "gc_matched", "per_positive": 2, "seed": 5}
+    outputs, rows, _ = ingest_planted(tmp_path, 11, negatives)
     index = pd.read_csv(outputs["ids"], sep="\t")
     meta = json.loads(outputs["meta"].read_text())
     background = index[index.origin == "background"]
@@ -251,15 +256,7 @@ def test_gc_matched_background_matches_gc_per_chromosome_and_avoids_regions(tmp_
     for item in background.itertuples():  # no background window overlaps a site
         assert not ((starts[item.chromosome] < item.end) & (starts[item.chromosome] + 47 > item.start)).any()
     # the same seed gives the same windows again
-    again = outputs_in(tmp_path / "again")
-    ingest_intervals(
-        genome=path,
-        regions={"ap1": bed},
-        outputs=again,
-        task="binary",
-        window=100,
-        negatives={"method": "gc_matched", "per_positive": 2, "seed": 5},
-    )
+    again, _, _ = ingest_planted(tmp_path, 11, negatives, out="again")
     for key in outputs:
         assert outputs[key].read_bytes() == again[key].read_bytes(), key
 
@@ -306,50 +303,36 @@ def test_overlapping_windows_share_a_group_and_the_audit_counts_crossings():
 
 
 def split_settings(**extra) -> dict:
-    settings = {
-        "valid": 0.1,
-        "test": 0.2,
-        "folds": None,
-        "column": None,
-        "repeats": 1,
-        "stratify": True,
-        "seed": 0,
-        "by": "items",
-        "empty_partitions": "error",
-        "audit": {"identity": 0.95, "correlation": 0.9, "on_finding": "warn"},
-    }
-    return {**settings, **extra}
+    """The split settings of a dataset as the resolved config has them (schema defaults filled in)."""
+    from biodl.workflow.config import resolve_config
+
+    dataset = {"kind": "expression", "task": "binary", "matrix": "m.tsv", "split": extra}
+    return resolve_config({"results": "r", "datasets": {"d": dataset}})["datasets"]["d"]["split"]
 
 
 def test_chromosome_split_keeps_every_test_chromosome_out_of_training(tmp_path):
-    genome, rows = planted_genome(np.random.default_rng(2))
-    path = write_genome(tmp_path, genome)
-    bed = write_bed(tmp_path / "sites.bed", rows)
-    outputs = outputs_in(tmp_path / "ingest")
-    ingest_intervals(
-        genome=path,
-        regions={"ap1": bed},
-        outputs=outputs,
-        task="binary",
-        window=100,
-        negatives={"method": "flanks", "flank": 80},
-    )  # flank windows overlap their positives
+    # flank windows overlap their positives
+    outputs, _, bed = ingest_planted(tmp_path, 2, {"method": "flanks", "flank": 80}, out="ingest")
     files = {
         "split_path": tmp_path / "split.tsv",
         "balance_path": tmp_path / "balance.tsv",
         "report_path": tmp_path / "report.json",
     }
-    write_split(
-        index_path=outputs["ids"],
-        task="binary",
-        label_columns=["ap1"],
-        source=bed,
-        tokens_path=outputs["tokens"],
-        vocabulary="ACGTN",
-        alphabet_size=4,
-        settings=split_settings(chromosomes={"test": ["chr3"], "valid": []}),
-        **files,
-    )
+
+    def split_by(test: list[str]) -> None:
+        write_split(
+            index_path=outputs["ids"],
+            task="binary",
+            label_columns=["ap1"],
+            source=bed,
+            tokens_path=outputs["tokens"],
+            vocabulary="ACGTN",
+            alphabet_size=4,
+            settings=split_settings(chromosomes={"test": test, "valid": []}),
+            **files,
+        )
+
+    split_by(["chr3"])
     index = pd.read_csv(outputs["ids"], sep="\t").merge(pd.read_csv(files["split_path"], sep="\t"), on="id")
     assert set(index.loc[index.chromosome == "chr3", "partition"]) == {"test"}
     assert set(index.loc[index.chromosome != "chr3", "partition"]) == {"train", "valid"}
@@ -360,17 +343,7 @@ def test_chromosome_split_keeps_every_test_chromosome_out_of_training(tmp_path):
     for group in index.group.unique():
         assert index.loc[index.group == group, "partition"].nunique() == 1
     with pytest.raises(InputError, match=r"split.chromosomes.test names 'chrY', which holds no window"):
-        write_split(
-            index_path=outputs["ids"],
-            task="binary",
-            label_columns=["ap1"],
-            source=bed,
-            tokens_path=outputs["tokens"],
-            vocabulary="ACGTN",
-            alphabet_size=4,
-            settings=split_settings(chromosomes={"test": ["chrY"], "valid": []}),
-            **files,
-        )
+        split_by(["chrY"])
 
 
 def test_gc_fraction_counts_unambiguous_bases_only():
