@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from pathlib import Path
 
@@ -502,3 +503,41 @@ def test_bigwig_tracks_give_window_means_and_binned_profiles_on_the_window_stran
             window=80,
             tracks={"signal": other},
         )
+
+
+def test_shuffled_background_keeps_dinucleotides_and_stays_with_its_window(tmp_path):
+    outputs, _, _ = ingest_planted(tmp_path, 4, {"method": "shuffled", "per_positive": 2, "seed": 1})
+    index = pd.read_csv(outputs["ids"], sep="\t")
+    tokens = np.load(outputs["tokens"])
+    shuffled = index[index.id.str.contains("~shuffle")]
+    assert len(shuffled) == 2 * (index.origin == "ap1").sum() and (shuffled.ap1 == 0).all()
+    by_id = {name: row for row, name in enumerate(index.id)}
+    destroyed = 0
+    for item in shuffled.itertuples():
+        source = by_id[item.id.split("~")[0]]
+        original, copy = tokens[source], tokens[item.Index]
+        pairs = lambda row: sorted(zip(row[:-1].tolist(), row[1:].tolist()))  # noqa: E731
+        assert pairs(copy) == pairs(original) and copy[0] == original[0] and copy[-1] == original[-1]
+        assert item.group == index.group[source] and item.gc == index.gc[source]
+        destroyed += MOTIF not in decode(copy, DNA)
+    assert destroyed >= 0.9 * len(shuffled)
+    assert len(set(map(bytes, tokens[shuffled.index]))) == len(shuffled)  # two different copies per window
+
+
+def test_dinucleotide_shuffle_keeps_every_dinucleotide_count_and_both_ends():
+    from biodl.data.encode import dinucleotide_shuffle
+
+    rng = np.random.default_rng(0)
+    for length in (3, 4, 30, 300):
+        for draw in range(50):
+            tokens = rng.integers(1, 6, size=length).astype(np.uint8)
+            shuffled = dinucleotide_shuffle(tokens, np.random.default_rng(draw))
+            assert np.array_equal(np.sort(shuffled), np.sort(tokens))
+            assert sorted(itertools.pairwise(tokens)) == sorted(itertools.pairwise(shuffled))
+            assert shuffled[0] == tokens[0] and shuffled[-1] == tokens[-1]
+    long = rng.integers(1, 5, size=1000).astype(np.uint8)
+    assert np.mean(dinucleotide_shuffle(long, np.random.default_rng(1)) != long) > 0.6
+    assert np.array_equal(
+        dinucleotide_shuffle(long, np.random.default_rng(1)),
+        dinucleotide_shuffle(long, np.random.default_rng(1)),
+    )

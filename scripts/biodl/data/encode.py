@@ -154,3 +154,50 @@ def kmer_names(k: int, letters: str) -> list[str]:
     for _ in range(k):
         names = [prefix + letter for prefix in names for letter in letters]
     return names
+
+
+def dinucleotide_shuffle(tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random sequence with exactly the dinucleotide counts, first and last letter of ``tokens``.
+
+    Altschul & Erickson (1985), as MEME's fasta-shuffle-letters -kmer 2 does it: a random last
+    edge is chosen out of every letter so that the last edges lead to the final letter (a spanning
+    arborescence, drawn again until one is found), the other edges of each letter are shuffled and
+    the Eulerian walk from the first letter reads the new sequence. (tangermeme's shuffle needs
+    PyTorch, which the data stage does not install.)
+    """
+    n = len(tokens)
+    if n < 3:
+        return np.array(tokens, copy=True)
+    following: dict[int, list[int]] = {}
+    for source, target in zip(tokens[:-1].tolist(), tokens[1:].tolist()):
+        following.setdefault(source, []).append(target)
+    final = int(tokens[-1])
+    while True:
+        last_edge = {v: int(rng.integers(len(edges))) for v, edges in following.items() if v != final}
+        if all(_reaches(v, final, following, last_edge) for v in last_edge):
+            break
+    walks: dict[int, list[int]] = {}
+    for vertex, edges in following.items():
+        keep = list(edges)
+        closing = keep.pop(last_edge[vertex]) if vertex in last_edge else None
+        rng.shuffle(keep)
+        walks[vertex] = keep + ([closing] if closing is not None else [])
+    out = np.empty(n, dtype=tokens.dtype)
+    out[0] = current = int(tokens[0])
+    used = dict.fromkeys(walks, 0)
+    for position in range(1, n):
+        current = walks[current][used[current]]
+        used[out[position - 1]] += 1
+        out[position] = current
+    return out
+
+
+def _reaches(vertex: int, final: int, following: dict[int, list[int]], last_edge: dict[int, int]) -> bool:
+    """Whether the chosen last edges lead from ``vertex`` to ``final`` without a cycle."""
+    seen = set()
+    while vertex != final:
+        if vertex in seen:
+            return False
+        seen.add(vertex)
+        vertex = following[vertex][last_edge[vertex]]
+    return True

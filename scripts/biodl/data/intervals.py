@@ -7,7 +7,9 @@ padding (token 0), never shifted. Background windows, when asked for, come from 
 
 - ``gc_matched``: random windows of the positives' chromosomes whose GC fraction falls in the same
   bin as a positive's, one chromosome at a time (so a chromosome split keeps the ratio);
-- ``flanks``: the windows ``flank`` bp either side of each positive.
+- ``flanks``: the windows ``flank`` bp either side of each positive;
+- ``shuffled``: ``per_positive`` dinucleotide shuffles of each positive (same GC, same dinucleotide
+  counts, motifs destroyed); a shuffled copy shares its positive's coordinates and group.
 
 No background window overlaps a region of any set, reaches past a chromosome end, or is more than
 a tenth ambiguous (N). A window carries a set's label when a region of that set covers its centre.
@@ -42,12 +44,18 @@ GC_TOKENS = (2, 3)  # C, G
 
 @dataclass
 class Windows:
-    """Windows in one table: chromosome, start, strand, origin (set name or background), centre."""
+    """Windows in one table: chromosome, start, strand, origin (set name or background), and for a
+    dinucleotide-shuffled copy of a window its number (−1 for the genome's own windows)."""
 
     chromosomes: np.ndarray
     starts: np.ndarray
     strands: np.ndarray
     origins: np.ndarray
+    shuffles: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.shuffles is None:
+            self.shuffles = np.full(len(self.starts), -1, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -215,11 +223,32 @@ def flank_background(
     return candidates.take(np.flatnonzero(~frame.duplicated().to_numpy()))
 
 
-def oriented_tokens(genome: Genome, windows: Windows, width: int) -> np.ndarray:
-    """Window tokens read on each window's strand (``-``: the reverse complement)."""
+def shuffled_background(positives: Windows, per_positive: int) -> Windows:
+    """``per_positive`` dinucleotide-shuffled copies of each region window (their tokens are drawn
+    by :func:`oriented_tokens`); each keeps its window's coordinates, so it shares its group."""
+    copies = np.repeat(np.arange(len(positives)), per_positive)
+    shuffled = positives.take(copies)
+    shuffled.origins = np.full(len(copies), BACKGROUND, object)
+    shuffled.shuffles = np.tile(np.arange(per_positive), len(positives))
+    return shuffled
+
+
+def oriented_tokens(genome: Genome, windows: Windows, width: int, seed: int = 0) -> np.ndarray:
+    """Window tokens read on each window's strand (``-``: the reverse complement); a shuffled copy
+    is the dinucleotide shuffle of its window's bases (padding kept in place), seeded by ``seed``,
+    the window and the copy's number."""
     tokens = window_tokens(genome, windows.chromosomes, windows.starts, width)
     minus = windows.strands == "-"
     tokens[minus] = complement_table(DNA)[tokens[minus, ::-1]]
+    for row in np.flatnonzero(windows.shuffles >= 0).tolist():
+        bases = np.flatnonzero(tokens[row] != PAD)
+        key = [
+            seed,
+            int(windows.starts[row]) + width,
+            int(windows.shuffles[row]),
+            *windows.chromosomes[row].encode(),
+        ]
+        tokens[row, bases] = encode.dinucleotide_shuffle(tokens[row, bases], np.random.default_rng(key))
     return tokens
 
 
@@ -239,14 +268,16 @@ def overlap_groups(windows: Windows, width: int) -> np.ndarray:
 
 
 def window_ids(windows: Windows, width: int) -> np.ndarray:
-    """``chrom:start-end(strand)`` of each window (0-based start, exclusive end, as in BED)."""
+    """``chrom:start-end(strand)`` of each window (0-based start, exclusive end, as in BED), with
+    ``~shuffle<k>`` after it for the k-th shuffled copy."""
+    rows = zip(
+        windows.chromosomes.tolist(),
+        windows.starts.tolist(),
+        windows.strands.tolist(),
+        windows.shuffles.tolist(),
+    )
     return np.array(
-        [
-            f"{c}:{s}-{s + width}({t})"
-            for c, s, t in zip(
-                windows.chromosomes.tolist(), windows.starts.tolist(), windows.strands.tolist()
-            )
-        ],
+        [f"{c}:{s}-{s + width}({t})" + (f"~shuffle{k}" if k >= 0 else "") for c, s, t, k in rows],
         dtype=object,
     )
 
@@ -263,8 +294,12 @@ def label_windows(
     centre a region of another set also covers.
     """
     covered = {name: covered_centres(windows, width, regions) for name, regions in sets.items()}
+    for hit in covered.values():  # a shuffled copy carries no region's label, wherever it came from
+        hit[windows.shuffles >= 0] = False
     if task in ("multilabel", "regression") or (task == "binary" and len(sets) == 1):
-        keys = pd.DataFrame({"c": windows.chromosomes, "s": windows.starts, "t": windows.strands})
+        keys = pd.DataFrame(
+            {"c": windows.chromosomes, "s": windows.starts, "t": windows.strands, "k": windows.shuffles}
+        )
         keep = np.flatnonzero(~keys.duplicated().to_numpy())
         labels = pd.DataFrame({name: np.where(hit[keep], "1", "0") for name, hit in covered.items()})
         return windows.take(keep), labels, 0
@@ -336,13 +371,15 @@ def ingest_intervals(
     positive_tokens = oriented_tokens(reference, positives, window)
     background, unmatched = _background(reference, positives, positive_tokens, window, sets, negatives)
     windows, labels, ambiguous = label_windows(Windows.concat([positives, background]), window, sets, task)
-    order = np.lexsort((windows.strands.astype(str), windows.starts, windows.chromosomes.astype(str)))
+    order = np.lexsort(
+        (windows.shuffles, windows.strands.astype(str), windows.starts, windows.chromosomes.astype(str))
+    )
     windows, labels = windows.take(order), labels.iloc[order].reset_index(drop=True)
     if task == "regression":
         labels = track_targets(tracks or {}, windows, window, reference.sizes, track_summary, track_bins)
     if ambiguous:
         log.warning("%d windows lie in regions of two sets and were left out", ambiguous)
-    tokens = oriented_tokens(reference, windows, window)
+    tokens = oriented_tokens(reference, windows, window, negatives["seed"])
     index = _window_table(windows, labels, tokens, window)
     _check_classes(index, labels, task, regions)
     meta = _interval_meta(task, list(labels.columns), index, window, kmer_k, genome, regions, negatives)
@@ -385,6 +422,8 @@ def _background(
         )
     if method == "flanks":
         return flank_background(reference, positives, window, negatives["flank"], list(sets.values())), 0
+    if method == "shuffled":
+        return shuffled_background(positives, negatives["per_positive"]), 0
     return positives.take(np.array([], dtype=np.int64)), 0
 
 

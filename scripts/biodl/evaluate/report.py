@@ -268,6 +268,7 @@ def genome_summary(meta: dict) -> dict | None:
         "gc_matched": f"background: {negatives['per_positive']} random window(s) per region window, from "
         f"the same chromosome and GC bin (of {negatives['gc_bins']})",
         "flanks": f"background: the windows {negatives['flank']} bp either side of each region window",
+        "shuffled": f"background: {negatives['per_positive']} dinucleotide shuffle(s) of each region window",
     }[negatives["method"]]
     notes = [
         f"{intervals['windows']} windows of {intervals['window']} bp from {intervals['genome']}",
