@@ -12,7 +12,8 @@ padding (token 0), never shifted. Background windows, when asked for, come from 
   counts, motifs destroyed); a shuffled copy shares its positive's coordinates and group.
 
 No background window drawn from the genome overlaps a region of any set, reaches past a chromosome
-end, or is more than a tenth ambiguous (N). A window carries a set's label when a region of that set covers its centre.
+end, or is more than a tenth ambiguous (N). A window carries a set's label when a region of that
+set covers its centre.
 Overlapping windows share a ``group``, so no split puts two overlapping windows in different
 partitions. The ingest writes the sequence contract (``tokens.npy`` …) and, in ``ids.tsv``, each
 window's chromosome, start, end, strand, origin (its set, or ``background``) and GC fraction.

@@ -5,7 +5,6 @@ call) so that the figure reads the same trials.tsv a user has."""
 
 from __future__ import annotations
 
-import json
 import os
 
 import matplotlib
@@ -28,14 +27,14 @@ def plot_trials(table: pd.DataFrame, parameters: list[str], path: PathLike) -> N
     best = complete["value"].idxmin()
     figure, axes = plt.subplots(1, len(parameters), figsize=(3.2 * len(parameters), 3), squeeze=False)
     for axis, name in zip(axes[0], parameters):
-        values = [json.loads(text) for text in complete[name]]
+        values = complete[name].tolist()
         if all(isinstance(value, int | float) and not isinstance(value, bool) for value in values):
             x = np.asarray(values, dtype=float)
             if x.min() > 0 and x.max() / x.min() > 20:
                 axis.set_xscale("log")
-        else:
-            labels = sorted({json.dumps(value) for value in values})
-            x = np.array([labels.index(json.dumps(value)) for value in values], dtype=float)
+        else:  # categories (text, or numbers mixed with text), in their sorted order
+            labels = sorted({str(value) for value in values})
+            x = np.array([labels.index(str(value)) for value in values], dtype=float)
             axis.set_xticks(range(len(labels)), labels, fontsize=7, rotation=30)
         axis.scatter(x, complete["value"], s=14, color="#4c72b0")
         chosen = complete.index.get_loc(best)

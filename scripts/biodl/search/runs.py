@@ -170,7 +170,7 @@ def best_run(
 
 
 def trials_table(study: object, settings: dict) -> pd.DataFrame:
-    """One row per trial: number, round, state, validation loss and each parameter (as JSON)."""
+    """One row per trial: number, round, state, validation loss and each parameter's value."""
     rows = []
     for trial in study.get_trials(deepcopy=False):
         row = {
@@ -180,7 +180,7 @@ def trials_table(study: object, settings: dict) -> pd.DataFrame:
             "value": trial.value if trial.value is not None else np.nan,
             "epochs": len(trial.intermediate_values),
         }
-        row.update({key: json.dumps(trial.params.get(key)) for key in settings["space"]})
+        row.update({key: trial.params.get(key) for key in settings["space"]})
         rows.append(row)
     return pd.DataFrame(rows)
 
