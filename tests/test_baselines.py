@@ -319,3 +319,70 @@ def test_kmer_baselines_see_the_length_when_lengths_vary(tmp_path):
     without = direct_fit(model, kmer_features(tokens, setting["k"], log_length=False), files)
     truth = data.partitions["test"].truth(np.arange(len(data.partitions["test"])))
     assert abs(roc_auc_score(truth, without) - 0.5) < 0.15
+
+
+SEARCH = {"trials": 12, "sampler": "tpe", "startup_trials": 4, "seed": 3}
+
+
+@pytest.mark.parametrize(
+    ("method", "space", "hparams"),
+    [
+        ("logistic", {"C": {"type": "loguniform", "low": 1e-3, "high": 10.0}}, {}),
+        (
+            "random_forest",
+            {"hparams.min_samples_leaf": {"type": "int", "low": 1, "high": 20}},
+            {"n_estimators": 50},
+        ),
+    ],
+)
+def test_a_baseline_search_chooses_on_validation_reproducibly_and_never_reads_test(
+    tmp_path, method, space, hparams
+):
+    files = motif_dataset(tmp_path, n=400, length=40)
+    search = {**SEARCH, "space": space}
+    first = fit_baseline(method, load(files), 1, 1, hparams, LETTERS, search=search)
+    again = fit_baseline(method, load(files), 1, 1, hparams, LETTERS, search=search)
+    assert first.tried == 12 and first.chosen == again.chosen and first.valid_loss == again.valid_loss
+    (name,) = space
+    low, high = space[name]["low"], space[name]["high"]
+    assert low <= first.chosen[name] <= high
+    if method == "logistic":  # the k-mer size is searched too, over the method's range
+        assert first.chosen["k"] in (2, 3, 4, 5, 6)
+    assert binary_auc(first, load(files)) > 0.8
+    test = pd.read_csv(files["split"], sep="\t")["partition"].eq("test").to_numpy()
+    tokens = np.load(files["tokens"])
+    tokens[test] = np.random.default_rng(9).integers(1, 5, size=tokens[test].shape)
+    save_array(files["tokens"], tokens)
+    scrambled = fit_baseline(method, load(files), 1, 1, hparams, LETTERS, search=search)
+    assert scrambled.chosen == first.chosen and scrambled.valid_loss == first.valid_loss
+
+
+@pytest.mark.parametrize(
+    ("baseline", "message"),
+    [
+        (
+            {
+                "method": "onehot_logistic",
+                "search": {"space": {"alpha": {"type": "float", "low": 0.1, "high": 1}}},
+            },
+            "baselines.b: search.space.alpha: unknown parameter for method 'onehot_logistic' (allowed: C)",
+        ),
+        (
+            {"method": "logistic", "search": {"space": {"C": {"type": "loguniform", "low": 0, "high": 1}}}},
+            "baselines.b: search.space.C: a log scale needs low > 0, not 0",
+        ),
+        (
+            {"method": "shuffled_labels", "search": {"space": {"C": {"type": "float", "low": 1, "high": 2}}}},
+            "baselines.b: search: method 'shuffled_labels' has no setting to search",
+        ),
+    ],
+)
+def test_a_broken_baseline_search_is_refused_naming_the_key(baseline, message):
+    from biodl.errors import InputError
+    from biodl.workflow.config import check_config
+
+    dataset = {"kind": "sequences", "task": "binary", "alphabet": "dna", "fasta": "x.fa", "labels": "x.tsv"}
+    config = {"results": "r", "models": {}, "baselines": {"b": baseline}, "datasets": {"d": dataset}}
+    with pytest.raises(InputError) as error:
+        check_config(config)
+    assert str(error.value) == f"config: {message}"

@@ -23,6 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "runkey",
             "cli",
             "io",
+            "ranges",
         }
     ),
     frozenset({"data", "models"}),

@@ -212,6 +212,19 @@ BASELINE_DESCRIPTIONS = {
 }
 
 
+# what a baseline's search (baselines.<name>.search.space) may set: the settings its grid chooses on
+# validation (biodl.baselines.methods.GRIDS) and hparams.<name> of the tree methods
+BASELINE_SEARCH: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("logistic", "onehot_logistic", "gkm_logistic", "linear_svm", "summary_logistic"), frozenset({"C"})
+    ),
+    "elastic_net": frozenset({"C", "l1_ratio"}),
+    **dict.fromkeys(("ridge", "onehot_ridge", "gkm_ridge"), frozenset({"alpha"})),
+    "random_forest": frozenset({"hparams.n_estimators", "hparams.min_samples_leaf"}),
+    "boosted_trees": frozenset({"learning_rate", "hparams.max_iter", "hparams.min_samples_leaf"}),
+}
+
+
 def baseline_supports(method: str, input_kind: str, task: str) -> bool:
     """Whether baseline ``method`` applies to this input kind and task."""
     if method not in BASELINES:

@@ -407,6 +407,43 @@ class Candidate:
     state: Callable[[object], dict] = lambda model: {"estimator": model}
 
 
+def fit_searched(make: Callable[[dict], Candidate], space: dict, search: dict, feature_keys: list) -> Fitted:
+    """Optuna's choice among ``search['trials']`` settings of ``space`` (and of the feature sets,
+    when there are several), each fitted on the training partition and scored by its validation
+    loss in this process; the best predicts the test partition, which no trial reads.
+
+    ``make`` turns a trial's values (``feature_set``: the index of a feature set) into a candidate.
+    """
+    import optuna
+
+    from biodl.ranges import distributions
+
+    wanted = distributions(space)
+    if len(feature_keys) > 1:
+        wanted["feature_set"] = optuna.distributions.CategoricalDistribution(list(range(len(feature_keys))))
+    sampler = (
+        optuna.samplers.RandomSampler(seed=search["seed"])
+        if search["sampler"] == "random"
+        else optuna.samplers.TPESampler(seed=search["seed"], n_startup_trials=search["startup_trials"])
+    )
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    best = None
+    for _ in range(search["trials"]):
+        trial = study.ask(wanted)
+        candidate = make(trial.params)
+        model = candidate.fit()
+        loss = candidate.valid_loss(model)
+        study.tell(trial, loss)
+        log.info("trial %d %s: validation loss %.5f", trial.number, candidate.setting, loss)
+        if best is None or loss < best[1]:
+            best = (candidate, loss, model)
+    candidate, loss, model = best
+    return Fitted(
+        candidate.predict_test(model), candidate.setting, loss, candidate.state(model), search["trials"]
+    )
+
+
 def fit_tuned(candidates: list[Candidate], untuned: Candidate | None) -> Fitted:
     """Fit every candidate, keep the lowest validation loss, predict the test partition with it.
 
@@ -440,11 +477,13 @@ def fit_items(
     threads: int,
     hparams: dict,
     unit: str = "holdout",
+    search: dict | None = None,
 ) -> Fitted:
     """Classification, multilabel or regression of whole items (sequences, samples, series).
 
     ``features`` maps what the grid chooses besides the method's own settings (e.g. (('k', 4),))
-    to a feature function; each is standardised with its training statistics.
+    to a feature function; each is standardised with its training statistics. With ``search``
+    (trials, space, sampler, seed) Optuna chooses the settings on validation instead of the grid.
     """
     from sklearn.preprocessing import StandardScaler
 
@@ -465,7 +504,7 @@ def fit_items(
         scaler = StandardScaler(with_mean=not sp.issparse(x["train"])).fit(x["train"])
         return scaler, {name: dense_for_trees(base, scaler.transform(values)) for name, values in x.items()}
 
-    def fit(setting: Setting, x: np.ndarray) -> object:
+    def fit(setting: Setting, x: np.ndarray, hparams: dict = hparams) -> object:
         if task == "regression":
             targets = y["train"]
             make = lambda: regressor(base, setting, seed, threads, hparams)  # noqa: E731
@@ -482,20 +521,40 @@ def fit_items(
     def loss(model: object, x_valid: np.ndarray) -> float:
         return item_loss(task, y["valid"], predict(model, x_valid))
 
+    def candidate(setting: Setting, scaled_features: tuple, trial_hparams: dict = hparams) -> Candidate:
+        scaler, x = scaled_features
+        return Candidate(
+            setting,
+            lambda: fit(setting, x["train"], trial_hparams),
+            lambda model: loss(model, x["valid"]),
+            lambda model: predict(model, x["test"]),
+            lambda model: {"scaler": scaler, "estimator": model},
+        )
+
+    if search and has_valid:
+        keys, cache = list(features), {}
+
+        def make(params: dict) -> Candidate:
+            key = keys[params["feature_set"]] if len(keys) > 1 else keys[0]
+            if key not in cache:
+                cache[key] = scaled(features[key])
+            setting = {
+                **dict(key),
+                **{name: value for name, value in params.items() if name in GRIDS.get(base, {})},
+            }
+            trial_hparams = {**hparams}
+            for name, value in params.items():
+                if name.startswith("hparams."):
+                    trial_hparams[name.removeprefix("hparams.")] = value
+                    setting[name] = value
+            return candidate(setting, cache[key], trial_hparams)
+
+        return fit_searched(make, search["space"], search, keys)
     candidates = []
     for key, function in features.items():
         scaler, x = scaled(function)
         grid = settings_grid(base, dict(key)) if has_valid else [untuned_setting(base, dict(key))]
-        for setting in grid:
-            candidates.append(
-                Candidate(
-                    setting,
-                    lambda setting=setting, x=x: fit(setting, x["train"]),
-                    lambda model, x=x: loss(model, x["valid"]),
-                    lambda model, x=x: predict(model, x["test"]),
-                    lambda model, scaler=scaler: {"scaler": scaler, "estimator": model},
-                )
-            )
+        candidates += [candidate(setting, (scaler, x)) for setting in grid]
         if not has_valid:  # no choice to make: the configured k-mer size (the last key) is not needed
             break
     return fit_tuned(candidates, None if has_valid else candidates[0])
@@ -671,10 +730,12 @@ def fit_baseline(
     hparams: dict,
     letters: Letters | None = None,
     unit: str = "holdout",
+    search: dict | None = None,
 ) -> Fitted:
     """Fit one baseline on the training partition and score the test partition of ``unit``.
 
-    ``letters`` (sequences only): the canonical alphabet size and the configured k-mer size.
+    ``letters`` (sequences only): the canonical alphabet size and the configured k-mer size;
+    ``search``: Optuna's search of the settings on validation instead of the grid (item tasks).
     """
     from threadpoolctl import threadpool_limits
 
@@ -685,4 +746,4 @@ def fit_baseline(
         if task == "forecasting":
             return fit_forecasts(method, data, seed, hparams)
         features = feature_sets(method, data.spec, letters, hparams)
-        return fit_items(method, data, features, seed, threads, hparams, unit)
+        return fit_items(method, data, features, seed, threads, hparams, unit, search)

@@ -29,13 +29,14 @@ def baseline_run(
     windows: dict | None = None,
     split_by: str = "items",
     run_config: dict | None = None,
+    search: dict | None = None,
 ) -> None:
     """Fit one baseline on one split unit; write its test predictions, its fitted estimators (skops)
     and run.json."""
     data = load_run_data(kind, task, files, unit=unit, windows=windows, split_by=split_by)
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
     letters = Letters(len(meta["kmer"]["letters"]), meta["kmer"]["k"]) if kind == "sequences" else None
-    fitted = fit_baseline(method, data, seed, threads, hparams, letters, unit)
+    fitted = fit_baseline(method, data, seed, threads, hparams, letters, unit, search)
     with all_or_nothing(outputs["predictions"], outputs["estimator"], outputs["run"]):
         save_table(outputs["predictions"], prediction_table(data, data.partitions["test"], fitted.scores))
         save_estimators(outputs["estimator"], fitted.state)

@@ -88,7 +88,7 @@ def record_scores(study: object, scores: list[PathLike]) -> None:
 def propose(study: object, numbers: list[int], space: dict) -> list[dict]:
     """The parameters of trials ``numbers``: asked of the sampler, or those a killed proposing job
     already asked for."""
-    from biodl.search.space import distributions
+    from biodl.ranges import distributions
 
     wanted = distributions(space)
     existing = {trial.number: trial for trial in study.get_trials(deepcopy=False)}

@@ -199,12 +199,42 @@ def baseline_problem(name: str, baseline: dict, config: dict) -> str | None:
     if unknown:
         allowed = ", ".join(sorted(BASELINES[method][2])) or "none"
         return f"unknown hyper-parameter {unknown[0]!r} for method {method!r} (allowed: {allowed})"
+    if "search" in baseline:
+        problem = baseline_search_problem(method, baseline["search"], config, baseline.get("datasets"))
+        if problem:
+            return problem
     for dataset_name in baseline.get("datasets", []):
         if dataset_name not in config["datasets"]:
             return f"dataset {dataset_name!r} is not defined under datasets"
         dataset = config["datasets"][dataset_name]
         if not baseline_supports(method, INPUT_KINDS[dataset["kind"]], dataset["task"]):
             return f"method {method!r} does not apply to dataset {dataset_name!r} (task {dataset['task']!r})"
+    return None
+
+
+def baseline_search_problem(method: str, search: dict, config: dict, listed: list[str] | None) -> str | None:
+    """Why a baseline's search cannot run (a method without settings to search, an unknown or broken
+    range, a dataset of a task it does not cover), or None."""
+    from biodl.families import BASELINE_SEARCH, baseline_supports
+    from biodl.ranges import range_problem
+    from biodl.vocabulary import INPUT_KINDS
+
+    allowed = BASELINE_SEARCH.get(method, frozenset())
+    if not allowed:
+        return f"search: method {method!r} has no setting to search"
+    for key, entry in search["space"].items():
+        if key not in allowed:
+            names = ", ".join(sorted(allowed))
+            return f"search.space.{key}: unknown parameter for method {method!r} (allowed: {names})"
+        problem = range_problem(entry)
+        if problem:
+            return f"search.space.{key}: {problem}"
+    for name in listed or config["datasets"]:
+        dataset = config["datasets"].get(name)
+        if dataset is None or not baseline_supports(method, INPUT_KINDS[dataset["kind"]], dataset["task"]):
+            continue
+        if dataset["task"] in ("per_position", "forecasting"):
+            return f"search: covers baselines of whole items, not dataset {name!r} (task {dataset['task']!r})"
     return None
 
 

@@ -978,6 +978,7 @@ def baseline_arguments(config: dict, dataset: str, baseline: str) -> dict:
         "task": settings["task"],
         "method": baseline_settings["method"],
         "hparams": baseline_settings["hparams"],
+        "search": baseline_settings.get("search"),
         "windows": settings.get("windows"),
         "split_by": settings["split"]["by"],
         "run_config": {
