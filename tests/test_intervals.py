@@ -256,6 +256,16 @@ def test_gc_matched_background_matches_gc_per_chromosome_and_avoids_regions(tmp_
     starts = {c: np.array([r[1] for r in rows if r[0] == c]) for c in ("chr1", "chr2", "chr3")}
     for item in background.itertuples():  # no background window overlaps a site
         assert not ((starts[item.chromosome] < item.end) & (starts[item.chromosome] + 47 > item.start)).any()
+    from biodl.data.check import dataset_summary  # `snakemake check` says where the windows came from
+
+    summary = dataset_summary("sites", {key: str(path) for key, path in outputs.items()})
+    at = next(row for row, line in enumerate(summary) if line.startswith("  windows of 100 bp from "))
+    assert summary[at].endswith("around regions of ap1")
+    regions, drawn = meta["intervals"]["gc"]["regions"], meta["intervals"]["gc"]["background"]
+    assert summary[at + 1] == (
+        f"  background: gc_matched; regions {regions['n']:,} windows, mean GC {regions['mean']:.3f}; "
+        f"background {drawn['n']:,} windows, mean GC {drawn['mean']:.3f}"
+    )
     # the same seed gives the same windows again
     again, _, _ = ingest_planted(tmp_path, 11, negatives, out="again")
     for key in outputs:

@@ -139,6 +139,21 @@ def timecourse_lines(meta: dict) -> tuple[list[str], list[str]]:
     return lines, warnings
 
 
+def interval_lines(meta: dict) -> list[str]:
+    """Where the windows of an interval dataset come from, and the GC of regions and background."""
+    intervals = meta.get("intervals")
+    if not intervals:
+        return []
+    sets = ", ".join(intervals["regions"])
+    lines = [f"windows of {intervals['window']} bp from {intervals['genome']} around regions of {sets}"]
+    gc = "; ".join(
+        f"{name} {found['n']:,} windows, mean GC {found['mean']:.3f}"
+        for name, found in sorted(intervals["gc"].items(), reverse=True)
+    )
+    lines.append(f"background: {intervals['negatives']['method']}; {gc}")
+    return lines
+
+
 def dataset_summary(name: str, files: dict[str, str], homology: bool = False) -> list[str]:
     """The block of lines that describes one dataset."""
     meta = read_meta(files["meta"])
@@ -148,6 +163,7 @@ def dataset_summary(name: str, files: dict[str, str], homology: bool = False) ->
     kind = meta["kind"]
     if kind == "sequences":
         lines, warnings = sequence_lines(files, meta, index, homology)
+        lines += interval_lines(meta)
     elif kind == "expression":
         lines, warnings = expression_lines(meta)
     else:
