@@ -24,6 +24,7 @@ STRANDS = ("+", "-", ".")
 # a chromosome is read whole when its windows span more than a quarter of it (measured:
 # benchmarks/interval_windows.py, docs/benchmarks.md); otherwise window by window
 WHOLE_CHROMOSOME_SHARE = 4
+GATHER_ROWS = 16384  # windows gathered per copy: bounds the temporary array
 NARROWPEAK_COLUMNS = 10
 
 
@@ -204,11 +205,12 @@ def window_tokens(genome: Genome, chromosomes: np.ndarray, starts: np.ndarray, w
     more). Positions before the chromosome's start or past its end are padding (token 0): a window
     is never shifted or dropped to fit.
     """
-    out = np.full((len(starts), width), PAD, dtype=np.uint8)
+    out = np.empty((len(starts), width), dtype=np.uint8)  # every row is written below
     for chromosome in dict.fromkeys(chromosomes.tolist()):
         rows = np.flatnonzero(chromosomes == chromosome)
         size = genome.sizes[chromosome]
         if len(rows) * width * WHOLE_CHROMOSOME_SHARE < size:
+            out[rows] = PAD
             for row in rows.tolist():
                 start = int(starts[row])
                 low, high = max(start, 0), min(start + width, size)
@@ -217,7 +219,13 @@ def window_tokens(genome: Genome, chromosomes: np.ndarray, starts: np.ndarray, w
             continue
         padded = np.pad(genome.tokens(chromosome), width, constant_values=PAD)
         views = np.lib.stride_tricks.sliding_window_view(padded, width)  # row i: [i - width, i)
-        out[rows] = views[np.clip(starts[rows] + width, 0, len(views) - 1)]
+        chosen = np.clip(starts[rows] + width, 0, len(views) - 1)
+        if rows[-1] - rows[0] + 1 == len(rows):  # one block of rows (sorted regions): copied in chunks
+            for first in range(0, len(rows), GATHER_ROWS):
+                block = slice(rows[0] + first, rows[0] + min(first + GATHER_ROWS, len(rows)))
+                out[block] = views[chosen[first : first + GATHER_ROWS]]
+        else:
+            out[rows] = views[chosen]
     return out
 
 
