@@ -180,6 +180,8 @@ def report_inputs(wildcards):
         compare = layout.compare(dataset)
         files[f"summary|{dataset}"] = compare["summary"]
         files[f"paired|{dataset}"] = compare["paired"]
+        if layout.tuned_models(dataset):
+            files[f"tuned|{dataset}"] = compare["tuned"]
         kind = config["datasets"][dataset]["kind"]
         files[f"data|{dataset}"] = layout.ingest(kind, dataset)["meta"]
         files[f"split|{dataset}"] = layout.split(dataset)["report"]

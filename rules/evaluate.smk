@@ -48,6 +48,7 @@ rule compare:
             category="Comparison",
             labels={"dataset": "{dataset}", "table": "paired tests"},
         ),
+        tuned=layout.compare()["tuned"],
     log:
         layout.log("compare"),
     benchmark:
@@ -64,6 +65,7 @@ rule compare:
         controls=lambda wildcards: layout.controls_for(wildcards.dataset),
         seed=config["evaluation"]["seed"],
         resamples=config["evaluation"]["paired_resamples"],
+        tuned=lambda wildcards: layout.tuned_models(wildcards.dataset),
     script:
         "../scripts/compare.py"
 

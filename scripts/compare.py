@@ -11,4 +11,5 @@ run_step(
     controls=snakemake.params.controls,
     seed=snakemake.params.seed,
     resamples=snakemake.params.resamples,
+    tuned=snakemake.params.tuned,
 )

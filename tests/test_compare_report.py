@@ -72,8 +72,8 @@ def runs(tmp_path):
     return tmp_path, files
 
 
-def compare(folder, files):
-    outputs = {name: folder / "compare" / f"{name}.tsv" for name in ("metrics", "summary", "paired")}
+def compare(folder, files, tuned=None):
+    outputs = {name: folder / "compare" / f"{name}.tsv" for name in ("metrics", "summary", "paired", "tuned")}
     compare_files = {k: v for k, v in files.items() if not k.startswith("history")}
     ids = [f"i{k}" for k in range(300)]
     pd.DataFrame({"id": ids, "partition": "test"}).to_csv(folder / "split.tsv", sep="\t", index=False)
@@ -86,8 +86,30 @@ def compare(folder, files):
         controls=["shuffled"],
         seed=0,
         resamples=500,
+        tuned=tuned,
     )
     return {name: pd.read_csv(path, sep="\t") for name, path in outputs.items()}, outputs
+
+
+def test_a_tuned_model_is_tested_against_its_hand_set_model_on_the_same_items(runs):
+    from biodl.evaluate.compare import paired_comparisons
+    from biodl.evaluate.report import paired_verdict
+    from biodl.runkey import run_inputs
+
+    folder, files = runs
+    tables, outputs = compare(folder, files, tuned={"deep": "logistic"})
+    assert tables["paired"]["reference"].eq("logistic").all()  # the best baseline, as before
+    (row,) = tables["tuned"].to_dict("records")
+    predictions = run_inputs({k: v for k, v in files.items() if k.startswith("predictions")}, "predictions")
+    expected = paired_comparisons(
+        predictions, {"deep": "model", "logistic": "baseline"}, "logistic", "binary", 0, 500
+    )
+    assert row["model"] == "deep" and row["reference"] == "logistic" and row["pairs"] == 2
+    assert row["difference"] == pytest.approx(expected["difference"].iat[0]) and row["difference"] > 0
+    assert row["q_value"] == pytest.approx(row["p_value"])  # one test: q is p
+    text = paired_verdict(outputs["tuned"], "deep", higher=True)
+    assert text.startswith("; paired over the same test items and seeds Δ +0.") and text.endswith(": better")
+    assert compare(folder, files)[0]["tuned"].empty  # no tuned model: an empty table
 
 
 def test_summary_is_mean_sd_and_t_interval_over_runs(runs):

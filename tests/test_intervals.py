@@ -51,14 +51,10 @@ def write_bed(path: Path, rows: list[tuple]) -> Path:
 
 
 def outputs_in(folder: Path) -> dict[str, Path]:
-    names = {
-        "ids": "ids.tsv",
-        "tokens": "tokens.npy",
-        "lengths": "lengths.npy",
-        "kmers": "kmers.npz",
-        "meta": "meta.json",
-    }
-    return {key: folder / name for key, name in names.items()}
+    """The ingest files of a sequence dataset (the layout's names) under ``folder``."""
+    from biodl.workflow.layout import INGEST_FILES
+
+    return {key: folder / name for key, name in INGEST_FILES["sequences"].items()}
 
 
 @pytest.fixture

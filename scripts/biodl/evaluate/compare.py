@@ -222,8 +222,12 @@ def compare_dataset(
     controls: list[str] = (),
     seed: int = 0,
     resamples: int = 2000,
+    tuned: dict[str, str] | None = None,
 ) -> None:
-    """Write metrics.tsv, summary.tsv and paired.tsv of one dataset from its runs' files.
+    """Write metrics.tsv, summary.tsv, paired.tsv and tuned.tsv of one dataset from its runs' files.
+
+    ``tuned`` maps each tuned model to the hand-set model its search started from; tuned.tsv holds
+    the paired test of each against it (same test items, same seeds), q-values over those rows.
 
     ``files`` maps 'metrics|<run>' and 'predictions|<run>' (:class:`biodl.runkey.RunKey`)
     to paths and 'split' to the dataset's split.tsv; ``baselines`` names the baselines among the models and
@@ -237,7 +241,32 @@ def compare_dataset(
     tidy = tidy_metrics(metrics, roles)
     summary = summarise(tidy, fold_test_train_ratios(split_path, set(tidy["unit"])))
     paired = paired_comparisons(predictions, roles, best_baseline(summary, task), task, seed, resamples)
+    against_hand_set = tuned_comparisons(predictions, roles, tuned or {}, task, seed, resamples)
     with all_or_nothing(*outputs.values()):
         save_table(outputs["metrics"], tidy)
         save_table(outputs["summary"], summary)
         save_table(outputs["paired"], paired)
+        save_table(outputs["tuned"], against_hand_set)
+
+
+def tuned_comparisons(
+    predictions: dict[RunKey, Path],
+    roles: dict[str, str],
+    tuned: dict[str, str],
+    task: str,
+    seed: int,
+    resamples: int,
+) -> pd.DataFrame:
+    """Each tuned model against its hand-set model, paired over test items (``paired.tsv``'s columns)."""
+    tables = [
+        paired_comparisons(
+            predictions, {name: roles[name], origin: roles[origin]}, origin, task, seed, resamples
+        )
+        for name, origin in sorted(tuned.items())
+        if name in roles and origin in roles
+    ]
+    table = pd.concat(tables, ignore_index=True) if tables else paired_comparisons({}, {}, None, task, 0, 0)
+    tested = np.isfinite(table["p_value"].to_numpy(dtype=float))
+    if tested.any():
+        table.loc[tested, "q_value"] = stats.false_discovery_control(table.loc[tested, "p_value"])
+    return table

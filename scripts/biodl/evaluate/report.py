@@ -856,10 +856,28 @@ def tuning_summary(
         if model in means.index and tuned in means.index:
             text += (
                 f". On test, {metric} {number(means[tuned], 3)} tuned against {number(means[model], 3)} "
-                f"hand-set (Δ {means[tuned] - means[model]:+.4f}, {'higher' if higher else 'lower'} is "
-                "better; the comparison above says whether the difference is real)"
+                f"hand-set ({'higher' if higher else 'lower'} is better)"
             )
+            text += paired_verdict(files.get(f"tuned|{dataset}"), tuned, higher)
     return text + "."
+
+
+def paired_verdict(path: Path | None, tuned: str, higher: bool) -> str:
+    """The tuned model against its hand-set model, paired over the same test items and seeds, in
+    words (compare/tuned.tsv); empty when the test was not run."""
+    if path is None:
+        return ""
+    table = pd.read_csv(path, sep="\t")
+    row = table[table["model"] == tuned]
+    if row.empty or not np.isfinite(row["p_value"].iat[0]):
+        return ""
+    row = row.iloc[0]
+    word, _ = verdict(row, higher)
+    p = p_text(row["p_value"])
+    return (
+        f"; paired over the same test items and seeds Δ {row['difference']:+.4f} "
+        f"{interval(row['ci_low'], row['ci_high'])}, p {p if p.startswith('<') else '= ' + p}: {word}"
+    )
 
 
 def baseline_budgets(files: dict, dataset: str, unit: str) -> dict[str, int]:

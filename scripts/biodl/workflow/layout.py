@@ -591,8 +591,21 @@ class Layout:
 
     def compare(self, dataset: str = "{dataset}") -> dict[str, str]:
         """Comparison tables of one dataset."""
-        names = {"metrics": "metrics.tsv", "summary": "summary.tsv", "paired": "paired.tsv"}
+        names = {
+            "metrics": "metrics.tsv",
+            "summary": "summary.tsv",
+            "paired": "paired.tsv",
+            "tuned": "tuned.tsv",
+        }
         return {key: f"{self.results}/{dataset}/compare/{name}" for key, name in names.items()}
+
+    def tuned_models(self, dataset: str) -> dict[str, str]:
+        """The tuned models of ``dataset``, each with the hand-set model its search started from."""
+        return {
+            name: model["tuned_from"]
+            for name, model in self.config["models"].items()
+            if "tuned_from" in model and name in self.models_for(dataset)
+        }
 
     def figure(self, dataset: str = "{dataset}", name: str = "{figure}") -> str:
         """One figure of a dataset's comparison."""
