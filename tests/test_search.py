@@ -7,6 +7,7 @@ import json
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from biodl.errors import InputError
@@ -288,3 +289,35 @@ def test_a_search_on_a_k_fold_dataset_is_nested_in_each_outer_fold():
     }
     assert layout.tuned_inputs("expression", "mlp", "fold1") == {}
     assert ("expression", "mlp_tuned", "fold2", 1) in layout.runs()
+
+
+def test_the_best_trial_is_the_lowest_finished_loss_with_its_values_as_the_space_gives_them(tmp_path):
+    from biodl.search.runs import best_run
+
+    settings = search_settings(
+        space={**SPACE, "hparams.pooling": {"type": "categorical", "choices": ["max", "flatten"]}}
+    )
+    first, second = two_rounds(tmp_path / "s", settings)
+    scores = fake_scores(tmp_path / "s", second)
+    folder = tmp_path / "best"
+    outputs = {
+        name: folder / f"{name}.{ext}"
+        for name, ext in (("best", "json"), ("trials", "tsv"), ("importance", "tsv"), ("figure", "png"))
+    }
+    best_run(
+        settings=settings,
+        journal=tmp_path / "s/study.journal",
+        study_name="demo.cnn.holdout",
+        scores=scores,
+        hparams={"filters": 8},
+        training={"epochs": 3},
+        outputs=outputs,
+    )
+    best = json.loads(outputs["best"].read_text())
+    trials = pd.read_csv(outputs["trials"], sep="\t")
+    everything = {t["number"]: t["params"] for t in first["trials"] + second["trials"]}
+    lowest = trials.sort_values(["value", "number"]).iloc[0]
+    assert best["trial"] == lowest["number"] and best["params"] == everything[best["trial"]]
+    assert best["hparams"]["pooling"] in ("max", "flatten") and isinstance(best["hparams"]["filters"], int)
+    assert best["hparams"]["filters"] == best["params"]["hparams.filters"] and best["training"]["epochs"] == 3
+    assert set(trials["hparams.pooling"]) <= {"max", "flatten"}  # values as they are, not JSON text

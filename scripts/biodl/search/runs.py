@@ -139,6 +139,7 @@ def best_run(
     and training settings it gives), trials.tsv, importance.tsv (fANOVA, Optuna's default) and
     trials.png (the validation loss against each parameter)."""
     from biodl.search.plots import plot_trials
+    from biodl.ranges import thaw
     from biodl.search.space import apply_params
     from biodl.search.study import open_study, record_scores
 
@@ -149,7 +150,8 @@ def best_run(
     if complete.empty:
         raise RuntimeError(f"search {study_name}: every trial was pruned or failed")
     best = complete.sort_values(["value", "number"], kind="stable").iloc[0]
-    params = {key: json.loads(best[key]) for key in settings["space"]}
+    chosen = study.get_trials(deepcopy=False)[int(best["number"])].params  # as Optuna stored them
+    params = {key: thaw(chosen[key]) for key in settings["space"]}
     best_hparams, best_training = apply_params(hparams, training, params)
     with all_or_nothing(*outputs.values()):
         save_json(
