@@ -138,8 +138,8 @@ def best_run(
     """Record the last round, then write best.json (the best finished trial and the hyper-parameters
     and training settings it gives), trials.tsv, importance.tsv (fANOVA, Optuna's default) and
     trials.png (the validation loss against each parameter)."""
-    from biodl.search.plots import plot_trials
     from biodl.ranges import thaw
+    from biodl.search.plots import plot_trials
     from biodl.search.space import apply_params
     from biodl.search.study import open_study, record_scores
 
