@@ -110,7 +110,7 @@ def test_a_ref_mismatch_is_an_error_or_on_request_a_counted_skip(tmp_path, genom
 def test_variants_that_destroy_a_planted_motif_score_large_negative_effects_and_others_near_zero(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     sequences, rows = planted_genome(
-        np.random.default_rng(1), {"chr1": 100000, "chr2": 100000, "chr3": 100000}, sites=150
+        np.random.default_rng(1), {"chr1": 60000, "chr2": 60000, "chr3": 60000}, sites=100
     )
     write_genome(workdir, sequences)
     write_bed(workdir / "sites.bed", rows)
@@ -133,7 +133,7 @@ def test_variants_that_destroy_a_planted_motif_score_large_negative_effects_and_
             "cnn": {
                 "family": "cnn",
                 "hparams": {"filters": 16},
-                "training": {"epochs": 30, "learning_rate": 0.005},
+                "training": {"epochs": 15, "learning_rate": 0.005},
             }
         },
         "baselines": {"onehot_logistic": {"method": "onehot_logistic"}},
