@@ -143,8 +143,9 @@ def test_every_real_config_is_valid_and_plans(path, tmp_path):
 
 def reduced_splice(config: dict) -> dict:
     """One seed, the CNN for 8 epochs (not tuned), the k-mer logistic baseline and the shuffled-label control;
-    500 test sequences interpreted with 16 integrated-gradient steps."""
+    500 test sequences interpreted with 16 integrated-gradient steps; no bundles."""
     config["seeds"] = [1]
+    config["bundles"] = False
     config["interpret"] = {"items": 500, "steps": 16}
     cnn = {key: value for key, value in config["models"]["cnn"].items() if key != "search"}
     config["models"] = {"cnn": {**cnn, "training": {"epochs": 8}}}
