@@ -85,34 +85,28 @@ def covered_centres(windows: Windows, width: int, regions: Regions) -> np.ndarra
     covered = np.zeros(len(windows), dtype=bool)
     for chromosome in np.unique(windows.chromosomes):
         rows = np.flatnonzero(windows.chromosomes == chromosome)
-        on = regions.chromosomes == chromosome
-        covered[rows] = _points_in_intervals(centres[rows], regions.starts[on], regions.ends[on])
+        covered[rows] = furthest_end(regions, chromosome, centres[rows]) > centres[rows]
     return covered
-
-
-def _points_in_intervals(points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Whether each point lies in any of the half-open intervals (one chromosome)."""
-    if len(starts) == 0:
-        return np.zeros(len(points), dtype=bool)
-    order = np.argsort(starts, kind="stable")
-    starts, reach = starts[order], np.maximum.accumulate(ends[order])  # furthest end so far
-    last = np.searchsorted(starts, points, side="right") - 1  # the last interval starting at or before
-    return (last >= 0) & (reach[np.maximum(last, 0)] > points)
 
 
 def overlaps_any(chromosome: str, starts: np.ndarray, width: int, sets: list[Regions]) -> np.ndarray:
     """Whether each window ``[start, start + width)`` of ``chromosome`` overlaps a region of any set."""
     hit = np.zeros(len(starts), dtype=bool)
     for regions in sets:
-        on = regions.chromosomes == chromosome
-        if not on.any():
-            continue
-        order = np.argsort(regions.starts[on], kind="stable")
-        region_starts = regions.starts[on][order]
-        reach = np.maximum.accumulate(regions.ends[on][order])
-        last = np.searchsorted(region_starts, starts + width - 1, side="right") - 1
-        hit |= (last >= 0) & (reach[np.maximum(last, 0)] > starts)
+        hit |= furthest_end(regions, chromosome, starts + width - 1) > starts
     return hit
+
+
+def furthest_end(regions: Regions, chromosome: str, positions: np.ndarray) -> np.ndarray:
+    """The furthest end of the regions of ``chromosome`` that start at or before each position
+    (−1 where none does): a region covers the position, or reaches past a point, when that end does."""
+    on = regions.chromosomes == chromosome
+    if not on.any():
+        return np.full(len(positions), -1, dtype=np.int64)
+    order = np.argsort(regions.starts[on], kind="stable")
+    starts, reach = regions.starts[on][order], np.maximum.accumulate(regions.ends[on][order])
+    last = np.searchsorted(starts, positions, side="right") - 1
+    return np.where(last >= 0, reach[np.maximum(last, 0)], -1)
 
 
 def gc_fraction(tokens: np.ndarray) -> np.ndarray:
