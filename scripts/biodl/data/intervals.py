@@ -363,8 +363,7 @@ def ingest_intervals(
     positives = Windows.concat(
         [region_windows(found, name, window, centre == "summit") for name, found in sets.items()]
     )
-    positive_tokens = oriented_tokens(reference, positives, window)
-    background, unmatched = _background(reference, positives, positive_tokens, window, sets, negatives)
+    background, unmatched = _background(reference, positives, window, sets, negatives)
     windows, labels, ambiguous = label_windows(Windows.concat([positives, background]), window, sets, task)
     order = np.lexsort(
         (windows.shuffles, windows.strands.astype(str), windows.starts, windows.chromosomes.astype(str))
@@ -396,7 +395,6 @@ def ingest_intervals(
 def _background(
     reference: Genome,
     positives: Windows,
-    positive_tokens: np.ndarray,
     window: int,
     sets: dict[str, Regions],
     negatives: dict,
@@ -408,7 +406,8 @@ def _background(
         return gc_matched_background(
             reference,
             positives,
-            gc_fraction(positive_tokens),
+            # GC is the same on either strand: the forward windows suffice
+            gc_fraction(window_tokens(reference, positives.chromosomes, positives.starts, window)),
             window,
             list(sets.values()),
             negatives["per_positive"],

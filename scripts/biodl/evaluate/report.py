@@ -298,12 +298,13 @@ def variant_summary(effects_path: Path, summary_path: Path) -> dict:
     models = list(dict.fromkeys(effects["model"]))
     wide = effects.pivot_table(index=keys, columns="model", values="effect", sort=False)
     spread = effects.pivot_table(index=keys, columns="model", values="effect_sd", sort=False, dropna=False)
+    spread = spread.reindex(columns=models)
     order = wide.abs().max(axis=1).sort_values(ascending=False, kind="stable").index[:VARIANT_ROWS]
     rows = []
     for key in order:
         cells = [str(key[0]), f"{key[1]}:{key[2]}", f"{key[3]}>{key[4]}", str(key[5])]
         for model in models:
-            value, sd = wide.at[key, model], spread.reindex(columns=models).at[key, model]
+            value, sd = wide.at[key, model], spread.at[key, model]
             cells.append(number(value) + ("" if pd.isna(sd) else f" ± {number(sd)}"))
         rows.append(("", cells))
     skipped = summary["skipped"]
